@@ -1,0 +1,12 @@
+package broker
+
+// JoinGroup, versions 0-9.
+//
+// Served by the group coordinator (package group); the answer waits until the rebalance completes, holding back only later answers on this connection.
+
+import "github.com/twmb/franz-go/pkg/kmsg"
+
+func (b *Broker) handleJoinGroup(c *conn, kreq kmsg.Request) reply {
+	req := kreq.(*kmsg.JoinGroupRequest)
+	return reply{wait: func() kmsg.Response { return b.groups.JoinGroup(c.ctx, req) }}
+}

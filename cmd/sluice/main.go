@@ -1,0 +1,47 @@
+// Command sluice is the one Sluice binary: the bundled broker, the admin
+// commands that speak the Kafka protocol to any cluster, and (later) the
+// worker runtime and the plugin server.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := newRootCmd().ExecuteContext(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, "sluice:", err)
+		os.Exit(1)
+	}
+}
+
+func newRootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:           "sluice",
+		Short:         "Sluice: a data-integration hub with a bundled Kafka-compatible broker",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.AddCommand(
+		newBrokerCmd(),
+		newDemoCmd(),
+		newTopicsCmd(),
+		newGroupsCmd(),
+	)
+	return root
+}
+
+// envOr returns the environment variable name's value, or def when unset.
+func envOr(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok && v != "" {
+		return v
+	}
+	return def
+}
