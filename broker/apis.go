@@ -41,5 +41,11 @@ func apiTable() []api {
 		{kmsg.IncrementalAlterConfigs.Int16(), 0, 1, (*Broker).handleIncrementalAlterConfigs},
 		{kmsg.OffsetDelete.Int16(), 0, 0, (*Broker).handleOffsetDelete},
 		{kmsg.DescribeCluster.Int16(), 0, 1, (*Broker).handleDescribeCluster},
+		{kmsg.AddPartitionsToTxn.Int16(), 0, 5, (*Broker).handleAddPartitionsToTxn},
+		{kmsg.AddOffsetsToTxn.Int16(), 0, 4, (*Broker).handleAddOffsetsToTxn},
+		{kmsg.EndTxn.Int16(), 0, 4, (*Broker).handleEndTxn},
+		{kmsg.TxnOffsetCommit.Int16(), 0, 5, (*Broker).handleTxnOffsetCommit},
+		{kmsg.DescribeTransactions.Int16(), 0, 0, (*Broker).handleDescribeTransactions},
+		{kmsg.ListTransactions.Int16(), 0, 2, (*Broker).handleListTransactions},
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/sluicehq/sluice/broker/config"
 	"github.com/sluicehq/sluice/broker/group"
 	"github.com/sluicehq/sluice/broker/meta"
+	"github.com/sluicehq/sluice/broker/txn"
 )
 
 // Config is what a Broker needs to start.
@@ -38,6 +39,7 @@ type Broker struct {
 	apis    map[int16]api
 	meta    *meta.Store
 	groups  *group.Coordinator
+	txns    *txn.Coordinator
 	parts   *partitions
 	pids    *producerIDs
 	metrics *metrics
@@ -110,8 +112,8 @@ func New(cfg Config) (*Broker, error) {
 	return b, nil
 }
 
-// open starts the metadata store, the partition logs and the group
-// coordinator.
+// open starts the metadata store, the partition logs, and the group and
+// transaction coordinators.
 func (b *Broker) open() error {
 	st, err := meta.Open(meta.Config{
 		Dir:    b.cfg.DataDir + "/meta",
@@ -130,7 +132,10 @@ func (b *Broker) open() error {
 	b.parts = newPartitions(b)
 	b.pids = &producerIDs{b: b}
 	b.stopWatch = st.Watch(b.onMetaEvent)
-	return b.openGroups()
+	if err := b.openGroups(); err != nil {
+		return err
+	}
+	return b.openTxns()
 }
 
 // Addr is the address the Kafka listener is bound to.
@@ -195,6 +200,9 @@ func (b *Broker) Close() error {
 		b.ln.Close()
 		if b.metricsSrv != nil {
 			b.metricsSrv.Close()
+		}
+		if b.txns != nil {
+			b.txns.Close()
 		}
 		if b.groups != nil {
 			b.groups.Close()

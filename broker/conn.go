@@ -49,6 +49,7 @@ type conn struct {
 	cancel   context.CancelFunc
 	logger   *slog.Logger
 	clientID string
+	host     string // as Kafka reports it: "/127.0.0.1"
 	queue    chan pending
 }
 
@@ -60,6 +61,7 @@ func (b *Broker) newConn(ctx context.Context, nc net.Conn) *conn {
 		ctx:    cctx,
 		cancel: cancel,
 		logger: b.logger.With("remote", nc.RemoteAddr().String()),
+		host:   clientHost(nc.RemoteAddr()),
 		queue:  make(chan pending, maxPipelined),
 	}
 }
@@ -145,7 +147,7 @@ func (c *conn) execute(body []byte) (pending, error) {
 	req := kmsg.RequestForKey(key)
 	req.SetVersion(version)
 	if req.IsFlexible() {
-		kmsg.SkipTags(&r)
+		skipTags(&r)
 	}
 	if err := r.Complete(); err != nil {
 		return p, fmt.Errorf("API key %d v%d: short request header: %w", key, version, err)
@@ -243,6 +245,25 @@ func (c *conn) encode(buf []byte, p pending) (out []byte, ok bool) {
 	}
 	binary.BigEndian.PutUint32(buf[:4], uint32(len(buf)-4))
 	return buf, true
+}
+
+// skipTags skips a tagged-field section, stopping as soon as the input is
+// exhausted. kmsg.SkipTags keeps counting down a forged count of up to 2^32
+// after the input ran out, which costs seconds of CPU for a 20-byte frame.
+func skipTags(r *kbin.Reader) {
+	for n := r.Uvarint(); n > 0 && r.Ok(); n-- {
+		r.Uvarint()
+		r.Span(int(r.Uvarint()))
+	}
+}
+
+// clientHost is the client's address as Kafka reports it ("/127.0.0.1").
+func clientHost(addr net.Addr) string {
+	host, _, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return "/" + addr.String()
+	}
+	return "/" + host
 }
 
 // errCode maps an error to a Kafka error code; nil is 0.

@@ -36,6 +36,9 @@ func (b *Broker) createPartitions(validateOnly bool, rt kmsg.CreatePartitionsReq
 	if int(rt.Count) <= len(t.Partitions) {
 		return fmt.Errorf("%w: topic %q has %d partitions; the new count %d must be larger", kerr.InvalidPartitions, rt.Topic, len(t.Partitions), rt.Count)
 	}
+	if rt.Count > maxPartitionsPerTopic {
+		return fmt.Errorf("%w: topic %q cannot have more than %d partitions, got %d", kerr.InvalidPartitions, rt.Topic, maxPartitionsPerTopic, rt.Count)
+	}
 	if validateOnly {
 		return nil
 	}

@@ -6,7 +6,7 @@ package broker
 // created; an invalid one is refused with INVALID_CONFIG and a message
 // naming the property and the reason. validate_only checks without
 // creating. v5+ answers carry the resolved configs, v7+ the topic id.
-// Deviation: a manual replica assignment is accepted only as a partition
+// Deviations: at most 10000 partitions per topic; a manual replica assignment is accepted only as a partition
 // count and replication factor (placement follows Sluice's round-robin).
 
 import (
@@ -47,6 +47,11 @@ func (b *Broker) handleCreateTopics(_ *conn, kreq kmsg.Request) reply {
 	return reply{resp: resp}
 }
 
+// maxPartitionsPerTopic bounds what one request can make the broker open.
+// Kafka has no such bound; a request for two billion partitions would
+// exhaust the node instead of being refused.
+const maxPartitionsPerTopic = 10000
+
 func (b *Broker) createTopic(req *kmsg.CreateTopicsRequest, rt kmsg.CreateTopicsRequestTopic, st *kmsg.CreateTopicsResponseTopic) error {
 	if err := validTopicName(rt.Topic); err != nil {
 		return fmt.Errorf("%w: %v", kerr.InvalidTopicException, err)
@@ -64,8 +69,8 @@ func (b *Broker) createTopic(req *kmsg.CreateTopicsRequest, rt kmsg.CreateTopics
 	if rf == -1 {
 		rf = int16(b.brokerInt("default.replication.factor", 1))
 	}
-	if partitions < 1 {
-		return fmt.Errorf("%w: number of partitions must be at least 1, got %d", kerr.InvalidPartitions, partitions)
+	if partitions < 1 || partitions > maxPartitionsPerTopic {
+		return fmt.Errorf("%w: number of partitions must be between 1 and %d, got %d", kerr.InvalidPartitions, maxPartitionsPerTopic, partitions)
 	}
 	if rf < 1 || int(rf) > len(b.meta.Brokers()) {
 		return fmt.Errorf("%w: replication factor %d, but %d broker(s) available", kerr.InvalidReplicationFactor, rf, len(b.meta.Brokers()))

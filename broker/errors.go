@@ -29,6 +29,8 @@ func logErr(err error) *kerr.Error {
 		return kerr.OutOfOrderSequenceNumber
 	case errors.Is(err, plog.ErrInvalidProducerEpoch):
 		return kerr.InvalidProducerEpoch
+	case errors.Is(err, plog.ErrInvalidTxnState):
+		return kerr.InvalidTxnState
 	case errors.Is(err, plog.ErrClosed):
 		return kerr.NotLeaderForPartition
 	default:

@@ -7,9 +7,10 @@ package broker
 // deadline, or the connection's end. max.bytes and per-partition limits
 // are honoured, except that the first batch of the first non-empty
 // partition is returned whole (KIP-74). Stored batches are returned as they
-// are on disk. Both isolation levels read up to the high watermark, which
-// on this single node equals the log end offset (no transactions yet, so
-// the last stable offset is the high watermark).
+// are on disk. read_uncommitted reads up to the high watermark (on this
+// single node, the log end offset); read_committed up to the last stable
+// offset, with the aborted transactions of the range so the client drops
+// their records.
 // Deviations: no incremental fetch sessions (KIP-227): every answer carries
 // session id 0, which tells clients to send full fetches; no follower
 // fetching or preferred read replicas.
@@ -94,6 +95,9 @@ func (b *Broker) fetchOnce(req *kmsg.FetchRequest, resp *kmsg.FetchResponse, wat
 		for _, rp := range rt.Partitions {
 			sp := kmsg.NewFetchResponseTopicPartition()
 			sp.Partition = rp.Partition
+			// An empty record set, never a null one: librdkafka rejects
+			// a null set as a malformed answer.
+			sp.RecordBatches = []byte{}
 			sp.HighWatermark, sp.LastStableOffset, sp.LogStartOffset = -1, -1, -1
 			if topicErr != nil {
 				sp.ErrorCode = topicErr.Code
@@ -115,13 +119,20 @@ func (b *Broker) fetchOnce(req *kmsg.FetchRequest, resp *kmsg.FetchResponse, wat
 				continue
 			}
 			watch(p)
-			hw := p.log.EndOffset()
-			sp.HighWatermark, sp.LastStableOffset, sp.LogStartOffset = hw, hw, p.log.StartOffset()
+			hw, lso := p.log.EndOffset(), p.log.LastStableOffset()
+			sp.HighWatermark, sp.LastStableOffset, sp.LogStartOffset = hw, lso, p.log.StartOffset()
+			upTo := hw
+			if req.IsolationLevel == 1 {
+				upTo = lso
+			}
 			budget := min(int(rp.PartitionMaxBytes), maxBytes-total)
 			if budget < 0 {
 				budget = 0
 			}
-			data, rerr := p.log.Read(rp.FetchOffset, int32(budget), hw, total == 0)
+			data, rerr := p.log.Read(rp.FetchOffset, int32(budget), upTo, total == 0)
+			if rerr == nil && req.IsolationLevel == 1 && len(data) > 0 {
+				sp.AbortedTransactions, rerr = abortedIn(p, rp.FetchOffset, upTo)
+			}
 			if rerr != nil {
 				sp.ErrorCode = codeOf(logErr(rerr))
 				stop = true
@@ -135,6 +146,21 @@ func (b *Broker) fetchOnce(req *kmsg.FetchRequest, resp *kmsg.FetchResponse, wat
 		resp.Topics = append(resp.Topics, st)
 	}
 	return total, stop
+}
+
+// abortedIn lists the aborted transactions overlapping [from, upTo), which a
+// read_committed consumer uses to drop aborted records.
+func abortedIn(p *partition, from, upTo int64) ([]kmsg.FetchResponseTopicPartitionAbortedTransaction, error) {
+	aborted, err := p.log.AbortedTransactions(from, upTo)
+	if err != nil || len(aborted) == 0 {
+		return nil, err
+	}
+	out := make([]kmsg.FetchResponseTopicPartitionAbortedTransaction, len(aborted))
+	for i, a := range aborted {
+		out[i] = kmsg.NewFetchResponseTopicPartitionAbortedTransaction()
+		out[i].ProducerID, out[i].FirstOffset = a.ProducerID, a.FirstOffset
+	}
+	return out, nil
 }
 
 // checkLeaderEpoch validates a client's idea of the leader epoch (-1 skips).

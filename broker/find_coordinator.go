@@ -6,9 +6,9 @@ package broker
 // partition (abs(hash(group)) % offsets.topic.num.partitions, as Kafka
 // computes it); on a single node that is this broker. Batched keys (v4+)
 // are answered one by one.
-// Deviation: transaction coordinators (key type 1) are answered with
-// COORDINATOR_NOT_AVAILABLE until transactions are served; share
-// coordinators (type 2) with INVALID_REQUEST.
+// A transactional id's coordinator (key type 1) is likewise the leader of its
+// __transaction_state partition. Deviation: share coordinators (type 2) are
+// answered with INVALID_REQUEST (no share groups).
 
 import (
 	"github.com/twmb/franz-go/pkg/kerr"
@@ -43,21 +43,28 @@ func (b *Broker) handleFindCoordinator(_ *conn, kreq kmsg.Request) reply {
 }
 
 func (b *Broker) coordinatorFor(keyType int8, key string, c *kmsg.FindCoordinatorResponseCoordinator) *kerr.Error {
+	var (
+		topic string
+		p     int32
+	)
 	switch keyType {
 	case 0:
+		if key == "" {
+			return kerr.InvalidGroupID
+		}
+		topic, p = offsetsTopic, b.groups.PartitionFor(key)
 	case 1:
-		return kerr.CoordinatorNotAvailable
+		if key == "" {
+			return kerr.InvalidRequest
+		}
+		topic, p = txnTopic, b.txns.PartitionFor(key)
 	default:
 		return kerr.InvalidRequest
 	}
-	if key == "" {
-		return kerr.InvalidGroupID
-	}
-	t, ok := b.meta.Topic(offsetsTopic)
+	t, ok := b.meta.Topic(topic)
 	if !ok {
 		return kerr.CoordinatorNotAvailable
 	}
-	p := b.groups.PartitionFor(key)
 	if int(p) >= len(t.Partitions) {
 		return kerr.CoordinatorNotAvailable
 	}

@@ -2,14 +2,30 @@ package broker
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/sluicehq/sluice/broker/group"
+	plog "github.com/sluicehq/sluice/broker/log"
 )
+
+// controlMarker reads a control record's key (int16 version, int16 type:
+// 0 abort, 1 commit).
+func controlMarker(key []byte) group.Marker {
+	if len(key) < 4 {
+		return group.MarkerNone
+	}
+	switch int16(binary.BigEndian.Uint16(key[2:4])) {
+	case 0:
+		return group.MarkerAbort
+	case 1:
+		return group.MarkerCommit
+	}
+	return group.MarkerNone
+}
 
 // offsetsTopic is Kafka's internal topic of committed offsets and group
 // metadata.
@@ -70,13 +86,21 @@ type offsetsStore struct {
 }
 
 func (s *offsetsStore) Append(_ context.Context, recs []group.Record) error {
-	kvs := make([]kv, len(recs))
-	for i, r := range recs {
-		kvs[i] = kv{r.Key, r.Value}
-	}
-	res, err := s.p.log.Append(encodeBatch(kvs, time.Now().UnixMilli()), s.p.epoch.Load())
+	res, err := s.p.log.Append(encodeBatch(groupKVs(recs), time.Now().UnixMilli()), s.p.epoch.Load())
+	return s.appended(res, err)
+}
+
+// AppendTxn writes a transactional batch of a producer (TxnOffsetCommit);
+// its offsets apply once the transaction's commit marker is written.
+func (s *offsetsStore) AppendTxn(_ context.Context, producerID int64, producerEpoch int16, recs []group.Record) error {
+	batch := encodeTxnBatch(groupKVs(recs), time.Now().UnixMilli(), producerID, producerEpoch)
+	res, err := s.p.log.AppendCoordinator(batch, s.p.epoch.Load())
+	return s.appended(res, err)
+}
+
+func (s *offsetsStore) appended(res plog.AppendResult, err error) error {
 	if err != nil {
-		return fmt.Errorf("append to %s-%d: %w", s.p.topic, s.p.id, err)
+		return fmt.Errorf("append to %s-%d: %w", s.p.topic, s.p.id, logErr(err))
 	}
 	s.p.notify()
 	if s.p.log.Config().FsyncOnAck {
@@ -85,28 +109,25 @@ func (s *offsetsStore) Append(_ context.Context, recs []group.Record) error {
 	return nil
 }
 
-func (s *offsetsStore) Replay(fn func(group.Record) error) error {
-	dec := kgo.DefaultDecompressor()
-	for off := s.p.log.StartOffset(); off < s.p.log.EndOffset(); {
-		data, err := s.p.log.Read(off, 1<<20, s.p.log.EndOffset(), true)
-		if err != nil {
-			return fmt.Errorf("read %s-%d at %d: %w", s.p.topic, s.p.id, off, err)
-		}
-		if len(data) == 0 {
-			break
-		}
-		next := off
-		err = forEachRecord(data, dec, func(o int64, r kmsg.Record) error {
-			next = o + 1
-			return fn(group.Record{Key: r.Key, Value: r.Value})
-		})
-		if err != nil {
-			return fmt.Errorf("replay %s-%d: %w", s.p.topic, s.p.id, err)
-		}
-		if next <= off { // a batch with no data records (control batch)
-			next = off + 1
-		}
-		off = next
+func groupKVs(recs []group.Record) []kv {
+	kvs := make([]kv, len(recs))
+	for i, r := range recs {
+		kvs[i] = kv{r.Key, r.Value}
 	}
-	return nil
+	return kvs
+}
+
+func (s *offsetsStore) Replay(fn func(group.Record) error) error {
+	return replayLog(s.p, func(rb *kmsg.RecordBatch, r kmsg.Record) error {
+		rec := group.Record{Key: r.Key, Value: r.Value, ProducerID: -1, ProducerEpoch: -1}
+		if rb.Attributes&attrTransactional != 0 {
+			rec.ProducerID, rec.ProducerEpoch = rb.ProducerID, rb.ProducerEpoch
+		}
+		if rb.Attributes&attrControl != 0 {
+			if rec.Marker = controlMarker(r.Key); rec.Marker == group.MarkerNone {
+				return nil
+			}
+		}
+		return fn(rec)
+	})
 }

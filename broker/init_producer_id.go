@@ -4,10 +4,9 @@ package broker
 //
 // A producer without a transactional id always gets a fresh producer id at
 // epoch 0, as Kafka does (a KIP-360 epoch bump request from an idempotent
-// producer is answered with a new id too). Producer ids are allocated from
+// producer is answered with a new id too). A transactional id is served by
+// the transaction coordinator (package txn). Producer ids are allocated from
 // the metadata quorum in blocks, so they never repeat across restarts.
-// Deviation: transactional ids are refused with
-// TRANSACTIONAL_ID_AUTHORIZATION_FAILED until transactions are served.
 
 import (
 	"sync"
@@ -43,13 +42,12 @@ func (ids *producerIDs) next() (int64, error) {
 	return id, nil
 }
 
-func (b *Broker) handleInitProducerID(_ *conn, kreq kmsg.Request) reply {
+func (b *Broker) handleInitProducerID(c *conn, kreq kmsg.Request) reply {
 	req := kreq.(*kmsg.InitProducerIDRequest)
 	resp := req.ResponseKind().(*kmsg.InitProducerIDResponse)
 	resp.ProducerID, resp.ProducerEpoch = -1, -1
 	if req.TransactionalID != nil {
-		resp.ErrorCode = kerr.TransactionalIDAuthorizationFailed.Code
-		return reply{resp: resp}
+		return reply{wait: func() kmsg.Response { return b.txns.InitProducerID(c.ctx, req) }}
 	}
 	id, err := b.pids.next()
 	if err != nil {

@@ -2,8 +2,8 @@ package broker
 
 // ListOffsets, versions 1-9.
 //
-// Special timestamps: -2 earliest, -1 latest (the high watermark, which is
-// also the last stable offset: no transactions yet), -3 the record with
+// Special timestamps: -2 earliest, -1 latest (the high watermark, or the
+// last stable offset for read_committed), -3 the record with
 // the largest timestamp (v7+), -4 earliest local (v8+, the same as -2: no
 // tiered storage), -5 earliest pending upload (v9+, answered with -1: no
 // tiered storage). A timestamp >= 0 finds the earliest record whose
@@ -24,7 +24,7 @@ func (b *Broker) handleListOffsets(_ *conn, kreq kmsg.Request) reply {
 			sp := kmsg.NewListOffsetsResponseTopicPartition()
 			sp.Partition = rp.Partition
 			sp.Timestamp, sp.Offset, sp.LeaderEpoch = -1, -1, -1
-			sp.ErrorCode = codeOf(b.listOffset(rt.Topic, rp, &sp))
+			sp.ErrorCode = codeOf(b.listOffset(rt.Topic, req.IsolationLevel, rp, &sp))
 			st.Partitions = append(st.Partitions, sp)
 		}
 		resp.Topics = append(resp.Topics, st)
@@ -32,7 +32,7 @@ func (b *Broker) handleListOffsets(_ *conn, kreq kmsg.Request) reply {
 	return reply{resp: resp}
 }
 
-func (b *Broker) listOffset(topic string, rp kmsg.ListOffsetsRequestTopicPartition, sp *kmsg.ListOffsetsResponseTopicPartition) *kerr.Error {
+func (b *Broker) listOffset(topic string, isolation int8, rp kmsg.ListOffsetsRequestTopicPartition, sp *kmsg.ListOffsetsResponseTopicPartition) *kerr.Error {
 	p, err := b.parts.get(topic, rp.Partition)
 	if err != nil {
 		return logErr(err)
@@ -42,6 +42,8 @@ func (b *Broker) listOffset(topic string, rp kmsg.ListOffsetsRequestTopicPartiti
 	}
 	epoch := p.epoch.Load()
 	switch ts := rp.Timestamp; {
+	case ts == -1 && isolation == 1:
+		sp.Offset, sp.LeaderEpoch = p.log.LastStableOffset(), epoch
 	case ts == -1:
 		sp.Offset, sp.LeaderEpoch = p.log.EndOffset(), epoch
 	case ts == -2 || ts == -4:

@@ -7,9 +7,11 @@ package broker
 // epoch are rewritten. acks=0 gets no answer, acks=1 is answered once the
 // batch is in the log, acks=all likewise on this single node, and after an
 // fsync when the topic sets sluice.flush.on.ack=true (group-committed).
-// Deviations: exactly one batch per partition, as Kafka requires for
-// magic 2; transactional produce is refused (transactions are not served
-// yet) with INVALID_PRODUCER_ID_MAPPING.
+// A transactional produce must name partitions already added to the
+// producer's ongoing transaction (checked with the transaction
+// coordinator, as KIP-890 part 1 does), else INVALID_TXN_STATE or the
+// coordinator's error. Deviation: exactly one batch per partition, as Kafka
+// requires for magic 2.
 
 import (
 	"encoding/binary"
@@ -31,11 +33,8 @@ func (b *Broker) handleProduce(_ *conn, kreq kmsg.Request) reply {
 	resp := req.ResponseKind().(*kmsg.ProduceResponse)
 
 	var reqErr *kerr.Error
-	switch {
-	case req.Acks != 0 && req.Acks != 1 && req.Acks != -1:
+	if req.Acks != 0 && req.Acks != 1 && req.Acks != -1 {
 		reqErr = kerr.InvalidRequiredAcks
-	case req.TransactionID != nil:
-		reqErr = kerr.InvalidProducerIDMapping
 	}
 
 	var syncs []produced
@@ -46,7 +45,7 @@ func (b *Broker) handleProduce(_ *conn, kreq kmsg.Request) reply {
 			sp := kmsg.NewProduceResponseTopicPartition()
 			sp.Partition = rp.Partition
 			sp.BaseOffset, sp.LogStartOffset, sp.LogAppendTime = -1, -1, -1
-			pr, err := b.produceOne(reqErr, rt.Topic, rp, &sp)
+			pr, err := b.produceOne(reqErr, req.TransactionID, rt.Topic, rp, &sp)
 			if err != nil {
 				sp.ErrorCode = err.Code
 			} else if req.Acks == -1 && pr.sync {
@@ -75,7 +74,7 @@ func (b *Broker) handleProduce(_ *conn, kreq kmsg.Request) reply {
 }
 
 // produceOne appends one partition's batch and fills sp.
-func (b *Broker) produceOne(reqErr *kerr.Error, topic string, rp kmsg.ProduceRequestTopicPartition, sp *kmsg.ProduceResponseTopicPartition) (produced, *kerr.Error) {
+func (b *Broker) produceOne(reqErr *kerr.Error, txnID *string, topic string, rp kmsg.ProduceRequestTopicPartition, sp *kmsg.ProduceResponseTopicPartition) (produced, *kerr.Error) {
 	if reqErr != nil {
 		return produced{}, reqErr
 	}
@@ -95,6 +94,19 @@ func (b *Broker) produceOne(reqErr *kerr.Error, topic string, rp kmsg.ProduceReq
 			return produced{}, kerr.InvalidRecord // more than one batch
 		}
 		return produced{}, kerr.CorruptMessage
+	}
+	transactional := batch[22]&attrTransactional != 0 // attributes are bytes 21-22
+	switch {
+	case txnID == nil && transactional:
+		return produced{}, kerr.TransactionalIDAuthorizationFailed
+	case txnID != nil && !transactional:
+		return produced{}, kerr.InvalidRecord
+	case txnID != nil:
+		pid := int64(binary.BigEndian.Uint64(batch[43:51]))
+		epoch := int16(binary.BigEndian.Uint16(batch[51:53]))
+		if err := b.txns.Verify(*txnID, pid, epoch, topic, rp.Partition); err != nil {
+			return produced{}, logErr(err)
+		}
 	}
 	res, aerr := p.log.Append(batch, p.epoch.Load())
 	if aerr != nil {

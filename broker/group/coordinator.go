@@ -79,8 +79,10 @@ type Coordinator struct {
 }
 
 type partition struct {
-	store   Store
-	loading bool
+	store     Store
+	loading   bool
+	ended     []txnEnd                      // CompleteTxn calls made while loading
+	txnGroups map[int64]map[*group]struct{} // producer id → groups with its pending offsets
 }
 
 // New returns a Coordinator that owns no partition yet.
@@ -144,10 +146,26 @@ func (c *Coordinator) LoadPartition(p int32, store Store) error {
 		c.mu.Unlock()
 		return fmt.Errorf("load __consumer_offsets partition %d: %w", p, err)
 	}
-	for name, g := range groups {
-		c.mu.groups[name] = g
+	// The groups are not published yet, so their state is touched without
+	// their locks (and without breaking the lock order).
+	pt := c.mu.partitions[p]
+	for _, e := range pt.ended { // markers written while we replayed
+		for _, g := range groups {
+			g.completeTxnLocked(e.producerID, e.commit)
+		}
 	}
-	c.mu.partitions[p].loading = false
+	pt.ended = nil
+	for name, g := range groups {
+		if g.forgettableLocked() {
+			delete(groups, name)
+			continue
+		}
+		c.mu.groups[name] = g
+		for pid := range g.txn {
+			pt.trackLocked(g, pid)
+		}
+	}
+	pt.loading = false
 	c.mu.Unlock()
 	for _, g := range groups { // session timers start once the groups are served
 		g.mu.Lock()

@@ -4,7 +4,13 @@ package group
 //
 // Only Empty groups can be deleted (NON_EMPTY_GROUP otherwise); unknown groups
 // answer GROUP_ID_NOT_FOUND. Deletion writes tombstones for every committed
-// offset and the group metadata before it is acknowledged.
+// offset, every partition with a pending transactional offset and the group
+// metadata before it is acknowledged.
+//
+// Pending transactional offsets do not prevent deletion: they are dropped
+// with the group, and the producer's later COMMIT marker applies nothing (live
+// or on replay, where the tombstones drop them), as Kafka's new group
+// coordinator (OffsetMetadataManager.deleteAllOffsets) does.
 
 import (
 	"context"
@@ -45,22 +51,35 @@ func (c *Coordinator) deleteGroup(ctx context.Context, name string) int16 {
 	return 0
 }
 
-// deleteLocked tombstones the group's offsets and metadata and removes it.
+// deleteLocked tombstones the group's offsets (committed or pending) and
+// metadata and removes it.
 func (g *group) deleteLocked(ctx context.Context) error {
 	var recs []Record
 	for t, ps := range g.offsets {
 		for p := range ps {
-			recs = append(recs, Record{Key: offsetKey(g.name, t, p)})
+			recs = append(recs, tombstone(offsetKey(g.name, t, p)))
+		}
+	}
+	// A partition with only a pending offset needs its tombstone too, or
+	// replaying the producer's COMMIT marker would bring the offset back.
+	seen := make(map[topicPartition]bool)
+	for _, ps := range g.txn {
+		for tp := range ps {
+			if _, ok := g.offsets[tp.topic][tp.partition]; !ok && !seen[tp] {
+				seen[tp] = true
+				recs = append(recs, tombstone(offsetKey(g.name, tp.topic, tp.partition)))
+			}
 		}
 	}
 	if g.hasMetadata {
-		recs = append(recs, Record{Key: groupKey(g.name)})
+		recs = append(recs, tombstone(groupKey(g.name)))
 	}
 	if len(recs) > 0 {
 		if err := g.store.Append(ctx, recs); err != nil {
 			return err
 		}
 	}
+	clear(g.txn)
 	g.transitionLocked(stateDead)
 	g.shutdownLocked(kerr.CoordinatorNotAvailable.Code)
 	g.c.forget(g)

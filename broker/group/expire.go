@@ -13,7 +13,10 @@ import "time"
 //     to, OffsetsRetention after their commit.
 //   - Other groups keep their offsets.
 //
-// An Empty group left with no offsets is removed (group metadata tombstone).
+// Pending transactional offsets never expire, and the committed offset of a
+// partition with one is kept until the transaction completes. An Empty group
+// left with no offsets, committed or pending, is removed (group metadata
+// tombstone).
 
 func (c *Coordinator) expireTick() {
 	c.expireOffsets()
@@ -44,7 +47,9 @@ func (g *group) expireLocked(now time.Time) {
 	}
 	var expired []tp
 	consider := func(topic string, p int32, base time.Time) {
-		if now.Sub(base) >= retention {
+		// A partition with a pending transactional offset keeps its
+		// committed offset until the transaction completes, as in Kafka.
+		if now.Sub(base) >= retention && !g.hasTxnOffsetLocked(topicPartition{topic, p}) {
 			expired = append(expired, tp{topic, p})
 		}
 	}
@@ -76,7 +81,7 @@ func (g *group) expireLocked(now time.Time) {
 	if len(expired) > 0 {
 		recs := make([]Record, 0, len(expired))
 		for _, e := range expired {
-			recs = append(recs, Record{Key: offsetKey(g.name, e.topic, e.p)})
+			recs = append(recs, tombstone(offsetKey(g.name, e.topic, e.p)))
 		}
 		if err := g.store.Append(g.c.ctx, recs); err != nil {
 			g.c.log.Warn("append expired offset tombstones", "group", g.name, "err", err)
@@ -87,7 +92,7 @@ func (g *group) expireLocked(now time.Time) {
 		}
 		g.c.log.Info("expired group offsets", "group", g.name, "partitions", len(expired))
 	}
-	if g.state == stateEmpty && !g.hasOffsetsLocked() && len(g.pending) == 0 {
+	if g.state == stateEmpty && !g.hasOffsetsLocked() && len(g.pending) == 0 && len(g.txn) == 0 {
 		if err := g.deleteLocked(g.c.ctx); err != nil {
 			g.c.log.Warn("remove empty group", "group", g.name, "err", err)
 		}

@@ -26,12 +26,16 @@ func (s state) String() string {
 	return [...]string{"Empty", "PreparingRebalance", "CompletingRebalance", "Stable", "Dead"}[s]
 }
 
-// offset is one committed offset.
+// offset is one committed (or pending transactional) offset.
 type offset struct {
 	offset      int64
 	leaderEpoch int32
 	metadata    string
 	committed   time.Time
+	// seq orders the group's offset records as the log does (see
+	// group.logSeq): of a committed and a pending offset of one partition,
+	// the one written later wins when the transaction commits.
+	seq uint64
 }
 
 // group is one classic group. Every field after mu is guarded by mu.
@@ -54,7 +58,9 @@ type group struct {
 	statics      map[string]string      // instance id → member id
 	pending      map[string]*time.Timer // ids handed out with MEMBER_ID_REQUIRED
 	offsets      map[string]map[int32]offset
+	txn          map[int64]map[topicPartition]offset // producer id → pending transactional offsets
 	seq          uint64
+	logSeq       uint64 // offset records written or replayed so far, in log order
 
 	joinTimer      *time.Timer
 	joinToken      uint64
@@ -71,6 +77,7 @@ func newGroup(c *Coordinator, name string, p int32, store Store) *group {
 		statics:    make(map[string]string),
 		pending:    make(map[string]*time.Timer),
 		offsets:    make(map[string]map[int32]offset),
+		txn:        make(map[int64]map[topicPartition]offset),
 	}
 }
 
@@ -128,6 +135,9 @@ func (g *group) setOffsetLocked(topic string, p int32, o offset) {
 	ps[p] = o
 }
 
+// deleteOffsetLocked applies an offset tombstone: the committed offset and
+// every producer's pending offset of the partition are gone (as Kafka's
+// OffsetMetadataManager replays a tombstone).
 func (g *group) deleteOffsetLocked(topic string, p int32) {
 	if ps := g.offsets[topic]; ps != nil {
 		delete(ps, p)
@@ -135,9 +145,22 @@ func (g *group) deleteOffsetLocked(topic string, p int32) {
 			delete(g.offsets, topic)
 		}
 	}
+	g.dropTxnOffsetLocked(topicPartition{topic, p})
+}
+
+// nextSeqLocked numbers the next offset record of the group.
+func (g *group) nextSeqLocked() uint64 {
+	g.logSeq++
+	return g.logSeq
 }
 
 func (g *group) hasOffsetsLocked() bool { return len(g.offsets) > 0 }
+
+// forgettableLocked reports whether a replayed group holds nothing: no
+// metadata, no committed and no pending offsets.
+func (g *group) forgettableLocked() bool {
+	return !g.hasMetadata && len(g.offsets) == 0 && len(g.txn) == 0
+}
 
 // applyMetadataLocked applies a replayed group metadata record.
 func (g *group) applyMetadataLocked(v *kmsg.GroupMetadataValue) {

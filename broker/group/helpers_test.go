@@ -11,11 +11,12 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
-// memStore is the in-memory twin of a __consumer_offsets partition.
+// memStore is the in-memory twin of a __consumer_offsets partition: data
+// records and transaction markers in offset order.
 type memStore struct {
 	mu   sync.Mutex
 	recs []Record
-	fail error // Append returns it when set
+	fail error // Append and AppendTxn return it when set
 }
 
 func (s *memStore) Append(_ context.Context, recs []Record) error {
@@ -24,8 +25,36 @@ func (s *memStore) Append(_ context.Context, recs []Record) error {
 	if s.fail != nil {
 		return s.fail
 	}
-	s.recs = append(s.recs, recs...)
+	for _, r := range recs {
+		r.ProducerID, r.ProducerEpoch, r.Marker = -1, 0, MarkerNone
+		s.recs = append(s.recs, r)
+	}
 	return nil
+}
+
+func (s *memStore) AppendTxn(_ context.Context, producerID int64, producerEpoch int16, recs []Record) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.fail != nil {
+		return s.fail
+	}
+	for _, r := range recs {
+		r.ProducerID, r.ProducerEpoch, r.Marker = producerID, producerEpoch, MarkerNone
+		s.recs = append(s.recs, r)
+	}
+	return nil
+}
+
+// writeMarker appends producerID's COMMIT or ABORT control record, as the
+// broker does for WriteTxnMarkers.
+func (s *memStore) writeMarker(producerID int64, commit bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m := MarkerAbort
+	if commit {
+		m = MarkerCommit
+	}
+	s.recs = append(s.recs, Record{ProducerID: producerID, Marker: m})
 }
 
 func (s *memStore) Replay(fn func(Record) error) error {

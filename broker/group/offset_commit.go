@@ -7,6 +7,9 @@ package group
 //     does not exist (kadm/kcat admin commits).
 //   - v7+: group.instance.id is checked (FENCED_INSTANCE_ID).
 //   - Commits are answered only after Store.Append returned.
+//   - A commit of a partition that has a pending transactional offset is
+//     applied at once; written later, it also stands when that transaction
+//     commits (see the package doc).
 //
 // Deviation: v2-4 RetentionTimeMillis is ignored; offsets.retention applies.
 // Metadata longer than 4096 bytes (offset.metadata.max.bytes) is refused with
@@ -105,6 +108,7 @@ func (c *Coordinator) OffsetCommit(ctx context.Context, req *kmsg.OffsetCommitRe
 		return r
 	}
 	for k, w := range where {
+		vals[k].seq = g.nextSeqLocked()
 		g.setOffsetLocked(req.Topics[w.t].Topic, req.Topics[w.t].Partitions[w.p].Partition, vals[k])
 	}
 	return r

@@ -52,7 +52,7 @@ func (c *Coordinator) OffsetDelete(ctx context.Context, req *kmsg.OffsetDeleteRe
 			if subscribed[t.Topic] {
 				rp.ErrorCode = kerr.GroupSubscribedToTopic.Code
 			} else if _, ok := g.offsets[t.Topic][p.Partition]; ok {
-				recs = append(recs, Record{Key: offsetKey(g.name, t.Topic, p.Partition)})
+				recs = append(recs, tombstone(offsetKey(g.name, t.Topic, p.Partition)))
 				where = append(where, pos{i, j})
 			}
 			rt.Partitions = append(rt.Partitions, rp)

@@ -4,8 +4,12 @@ package group
 //
 //   - v1: errors per partition; v2-7: also a top-level error.
 //   - Nil topics (v2+) asks for every committed partition of the group.
-//   - v7+ RequireStable: without transactions nothing is ever pending, so it
-//     changes nothing.
+//   - v7+ RequireStable: a requested partition with a pending transactional
+//     offset (TxnOffsetCommit not yet completed by its marker) answers
+//     UNSTABLE_OFFSET_COMMIT with offset -1, and the client retries; so does
+//     such a committed partition when all partitions are asked for. Without
+//     RequireStable (and before v7) the last committed offset is answered and
+//     pending offsets are invisible.
 //   - v8+: many groups per request; v9 MemberID/MemberEpoch belong to the
 //     KIP-848 protocol and are ignored for classic groups, as Kafka does.
 //
@@ -16,6 +20,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
@@ -32,7 +37,7 @@ func (c *Coordinator) OffsetFetch(_ context.Context, req *kmsg.OffsetFetchReques
 					topics = append(topics, kmsg.OffsetFetchRequestTopic{Topic: t.Topic, Partitions: t.Partitions})
 				}
 			}
-			code, ts := c.fetchGroup(rg.Group, topics)
+			code, ts := c.fetchGroup(rg.Group, topics, req.RequireStable)
 			out := kmsg.NewOffsetFetchResponseGroup()
 			out.Group, out.ErrorCode = rg.Group, code
 			for _, t := range ts {
@@ -54,7 +59,7 @@ func (c *Coordinator) OffsetFetch(_ context.Context, req *kmsg.OffsetFetchReques
 	if req.Version < 2 && topics == nil {
 		topics = []kmsg.OffsetFetchRequestTopic{}
 	}
-	code, ts := c.fetchGroup(req.Group, topics)
+	code, ts := c.fetchGroup(req.Group, topics, req.Version >= 7 && req.RequireStable)
 	r.ErrorCode = code
 	r.Topics = ts
 	if code != 0 && req.Version < 2 {
@@ -82,7 +87,7 @@ func unknownOffset(p int32) kmsg.OffsetFetchResponseTopicPartition {
 }
 
 // fetchGroup answers one group; nil topics means all committed partitions.
-func (c *Coordinator) fetchGroup(name string, topics []kmsg.OffsetFetchRequestTopic) (int16, []kmsg.OffsetFetchResponseTopic) {
+func (c *Coordinator) fetchGroup(name string, topics []kmsg.OffsetFetchRequestTopic, stable bool) (int16, []kmsg.OffsetFetchResponseTopic) {
 	g, code := c.acquire(name, false)
 	if code != 0 {
 		return code, nil
@@ -99,7 +104,7 @@ func (c *Coordinator) fetchGroup(name string, topics []kmsg.OffsetFetchRequestTo
 			rt := kmsg.NewOffsetFetchResponseTopic()
 			rt.Topic = t
 			for p := range ps {
-				rt.Partitions = append(rt.Partitions, g.fetchLocked(t, p))
+				rt.Partitions = append(rt.Partitions, g.fetchLocked(t, p, stable))
 			}
 			slices.SortFunc(rt.Partitions, func(a, b kmsg.OffsetFetchResponseTopicPartition) int { return int(a.Partition - b.Partition) })
 			out = append(out, rt)
@@ -115,14 +120,19 @@ func (c *Coordinator) fetchGroup(name string, topics []kmsg.OffsetFetchRequestTo
 				rt.Partitions = append(rt.Partitions, unknownOffset(p))
 				continue
 			}
-			rt.Partitions = append(rt.Partitions, g.fetchLocked(t.Topic, p))
+			rt.Partitions = append(rt.Partitions, g.fetchLocked(t.Topic, p, stable))
 		}
 		out = append(out, rt)
 	}
 	return 0, out
 }
 
-func (g *group) fetchLocked(topic string, p int32) kmsg.OffsetFetchResponseTopicPartition {
+func (g *group) fetchLocked(topic string, p int32, stable bool) kmsg.OffsetFetchResponseTopicPartition {
+	if stable && g.hasTxnOffsetLocked(topicPartition{topic, p}) {
+		rp := unknownOffset(p)
+		rp.ErrorCode = kerr.UnstableOffsetCommit.Code
+		return rp
+	}
 	o, ok := g.offsets[topic][p]
 	if !ok {
 		return unknownOffset(p)

@@ -281,6 +281,9 @@ func TestCoordinatorErrors(t *testing.T) {
 type blockingStore struct{ release chan struct{} }
 
 func (s blockingStore) Append(context.Context, []Record) error { return nil }
+func (s blockingStore) AppendTxn(context.Context, int64, int16, []Record) error {
+	return nil
+}
 func (s blockingStore) Replay(func(Record) error) error {
 	<-s.release
 	return nil

@@ -10,15 +10,49 @@ import (
 )
 
 // Record is one record of __consumer_offsets. A nil Value is a tombstone.
-type Record struct{ Key, Value []byte }
+type Record struct {
+	Key, Value []byte
+	// ProducerID is -1 for an ordinary record and the producer id of the
+	// batch for a record of a transactional batch (on Append, AppendTxn and
+	// Replay alike).
+	ProducerID    int64
+	ProducerEpoch int16
+	// Marker is set by Replay only: MarkerNone for a data record,
+	// MarkerCommit or MarkerAbort for the control record (transaction marker)
+	// that ends ProducerID's transaction in this partition; Key and Value of
+	// a marker are not read.
+	Marker Marker
+}
+
+// Marker tells a replayed data record from a transaction marker.
+type Marker int8
+
+const (
+	MarkerNone   Marker = iota // a data record
+	MarkerCommit               // a COMMIT control record of ProducerID
+	MarkerAbort                // an ABORT control record of ProducerID
+)
 
 // Store is one partition of the compacted internal topic __consumer_offsets.
-// Append must be safe for concurrent use; the records of one call are stored
-// contiguously and in order.
+// Append and AppendTxn must be safe for concurrent use; the records of one
+// call are stored contiguously and in order, as one batch.
 type Store interface {
-	Append(ctx context.Context, recs []Record) error // returns once durable/acknowledged
-	Replay(fn func(Record) error) error              // every stored record in offset order
+	// Append writes an ordinary (non-transactional) batch; it returns once
+	// the batch is durable/acknowledged.
+	Append(ctx context.Context, recs []Record) error
+	// AppendTxn writes a transactional batch of producerID/producerEpoch
+	// (the log's coordinator-append path). An error that is or wraps a
+	// *kerr.Error (INVALID_PRODUCER_EPOCH, PRODUCER_FENCED,
+	// INVALID_TXN_STATE, TRANSACTION_ABORTABLE, ...) is answered to the
+	// client as that error, mapped as Kafka maps log append errors.
+	AppendTxn(ctx context.Context, producerID int64, producerEpoch int16, recs []Record) error
+	// Replay calls fn for every stored data record and transaction marker
+	// in offset order.
+	Replay(fn func(Record) error) error
 }
+
+// noProducer is the ProducerID of ordinary records.
+const noProducer = -1
 
 func offsetKey(group, topic string, partition int32) []byte {
 	k := kmsg.NewOffsetCommitKey()
@@ -34,8 +68,11 @@ func offsetRecord(group, topic string, partition int32, o offset) Record {
 	v.LeaderEpoch = o.leaderEpoch
 	v.Metadata = o.metadata
 	v.CommitTimestamp = o.committed.UnixMilli()
-	return Record{Key: offsetKey(group, topic, partition), Value: v.AppendTo(nil)}
+	return Record{Key: offsetKey(group, topic, partition), Value: v.AppendTo(nil), ProducerID: noProducer}
 }
+
+// tombstone is the ordinary record deleting key.
+func tombstone(key []byte) Record { return Record{Key: key, ProducerID: noProducer} }
 
 func groupKey(group string) []byte {
 	k := kmsg.NewGroupMetadataKey()
@@ -71,7 +108,7 @@ func (g *group) groupRecordLocked() Record {
 		vm.Assignment = m.assignment
 		v.Members = append(v.Members, vm)
 	}
-	return Record{Key: groupKey(g.name), Value: v.AppendTo(nil)}
+	return Record{Key: groupKey(g.name), Value: v.AppendTo(nil), ProducerID: noProducer}
 }
 
 // decoded is one replayed record of __consumer_offsets.

@@ -26,10 +26,10 @@ func TestDecodeKafkaRecords(t *testing.T) {
 		offset int64 // -2: not an offset record
 		gen    int32
 	}{
-		{"offset key v0 value v1", Record{k0.AppendTo(nil), v1.AppendTo(nil)}, 9, 0},
-		{"offset value v4", Record{k0.AppendTo(nil), v4.AppendTo(nil)}, 11, 0},
-		{"group metadata v0", Record{gk.AppendTo(nil), gv.AppendTo(nil)}, -2, 4},
-		{"unknown key version", Record{[]byte{0, 9, 1}, []byte{1}}, -2, 0},
+		{"offset key v0 value v1", Record{Key: k0.AppendTo(nil), Value: v1.AppendTo(nil), ProducerID: -1}, 9, 0},
+		{"offset value v4", Record{Key: k0.AppendTo(nil), Value: v4.AppendTo(nil), ProducerID: -1}, 11, 0},
+		{"group metadata v0", Record{Key: gk.AppendTo(nil), Value: gv.AppendTo(nil), ProducerID: -1}, -2, 4},
+		{"unknown key version", Record{Key: []byte{0, 9, 1}, Value: []byte{1}, ProducerID: -1}, -2, 0},
 	} {
 		d, err := decodeRecord(tc.rec)
 		if err != nil {

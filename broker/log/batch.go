@@ -64,6 +64,9 @@ func (h *batchHeader) codec() kgo.CompressionCodecType {
 }
 func (h *batchHeader) isControl() bool     { return h.Attributes&attrControl != 0 }
 func (h *batchHeader) logAppendTime() bool { return h.Attributes&attrLogAppendTime != 0 }
+func (h *batchHeader) isTransactional() bool {
+	return h.Attributes&attrTransactional != 0 && h.ProducerID >= 0
+}
 
 // lastSequence is the sequence of the batch's last record, wrapping at
 // MaxInt32 like Kafka.

@@ -12,7 +12,8 @@ import (
 // Compaction (cleanup.policy=compact), after Kafka's log cleaner.
 //
 // The cleanable range is the leading non-active segments whose newest
-// record is older than min.compaction.lag.ms. firstDirty splits it into a
+// record is older than min.compaction.lag.ms and that lie wholly below the
+// last stable offset (transactions: compact_txn.go). firstDirty splits it into a
 // clean head (already compacted) and a dirty tail. A pass runs when
 // dirty/(clean+dirty) >= min.cleanable.dirty.ratio, or when a retained
 // tombstone's delete horizon has passed. It
@@ -138,10 +139,11 @@ func (l *Log) compact(now time.Time, cfg *Config) error {
 	// maintenance deletes or replaces them.
 	segs := append([]*segment(nil), l.mu.segs[:len(l.mu.segs)-1]...)
 	start := l.mu.start
+	lso := l.lsoLocked()
 	l.mu.RUnlock()
 
 	n := 0
-	for n < len(segs) && segs[n].maxTs <= nowMs-cfg.MinCompactionLagMs {
+	for n < len(segs) && segs[n].maxTs <= nowMs-cfg.MinCompactionLagMs && segs[n].next <= lso {
 		n++
 	}
 	segs = segs[:n]
@@ -162,7 +164,15 @@ func (l *Log) compact(now time.Time, cfg *Config) error {
 		return nil
 	}
 
-	latest, segs, err := buildOffsetMap(segs, firstDirty)
+	// Markers of these transactions may lie beyond the range (even in the
+	// active segment); abortedLocked reads up to them.
+	l.mu.RLock()
+	aborted, err := l.abortedLocked(segs[0].base, segs[len(segs)-1].next)
+	l.mu.RUnlock()
+	if err != nil {
+		return fmt.Errorf("compact: %w", err)
+	}
+	latest, segs, err := buildOffsetMap(segs, firstDirty, newAbortedFilter(aborted))
 	if err != nil {
 		return err
 	}
@@ -181,7 +191,7 @@ func (l *Log) compact(now time.Time, cfg *Config) error {
 		}
 	}()
 	for i, g := range groups {
-		out, due, err := l.cleanGroup(g, latest, firstDirty, nowMs, cfg, now)
+		out, due, err := l.cleanGroup(g, latest, newAbortedFilter(aborted), firstDirty, nowMs, cfg, now)
 		if err != nil {
 			return err
 		}

@@ -28,7 +28,7 @@ func groupSegments(segs []*segment, maxBytes int64) [][]*segment {
 // buildOffsetMap maps key hashes to their latest offset in the dirty
 // segments. When the map fills it stops at a segment boundary and returns
 // the segments that can be cleaned with it.
-func buildOffsetMap(segs []*segment, firstDirty int64) (map[[md5.Size]byte]int64, []*segment, error) {
+func buildOffsetMap(segs []*segment, firstDirty int64, aborted *abortedFilter) (map[[md5.Size]byte]int64, []*segment, error) {
 	latest := make(map[[md5.Size]byte]int64)
 	for i, s := range segs {
 		if s.next <= firstDirty {
@@ -38,7 +38,7 @@ func buildOffsetMap(segs []*segment, firstDirty int64) (map[[md5.Size]byte]int64
 			return latest, segs[:i], nil
 		}
 		err := forEachBatch(s, func(b []byte, h *batchHeader) error {
-			if h.isControl() {
+			if h.isControl() || aborted.aborted(h) {
 				return nil
 			}
 			return forEachRecord(b, h, func(r *record) error {
@@ -83,9 +83,9 @@ func forEachBatch(s *segment, fn func(b []byte, h *batchHeader) error) error {
 // cleanGroup writes the compacted copy of a group of segments as one
 // segment at the group's base. It returns nil when a single segment would
 // not change, and the earliest expiry of a tombstone it kept.
-func (l *Log) cleanGroup(group []*segment, latest map[[md5.Size]byte]int64, firstDirty, nowMs int64, cfg *Config, now time.Time) (*segment, int64, error) {
+func (l *Log) cleanGroup(group []*segment, latest map[[md5.Size]byte]int64, aborted *abortedFilter, firstDirty, nowMs int64, cfg *Config, now time.Time) (*segment, int64, error) {
 	base := group[0].base
-	for _, ext := range []string{".log", ".index", ".timeindex"} {
+	for _, ext := range []string{".log", ".index", ".timeindex", txnIndexExt} {
 		_ = os.Remove(segmentPath(l.dir, base, ext+cleanedExt))
 	}
 	out, err := openSegmentFiles(l.dir, base, cleanedExt, now)
@@ -104,7 +104,11 @@ func (l *Log) cleanGroup(group []*segment, latest map[[md5.Size]byte]int64, firs
 		kept = kept[:0]
 		var n int32
 		maxTs := int64(-1)
+		dropAll := aborted.aborted(h)
 		err := forEachRecord(b, h, func(r *record) error {
+			if dropAll {
+				return nil // data of an aborted transaction
+			}
 			off := h.BaseOffset + int64(r.OffsetDelta)
 			if r.Key != nil {
 				if o, ok := latest[md5.Sum(r.Key)]; ok && o > off {
@@ -145,6 +149,9 @@ func (l *Log) cleanGroup(group []*segment, latest map[[md5.Size]byte]int64, firs
 	})
 	if err == nil {
 		err = out.indexTime()
+	}
+	if err == nil {
+		err = copyTxnIndexes(group, out)
 	}
 	if err == nil && changed {
 		err = out.sync()

@@ -12,7 +12,8 @@ import (
 // Swapping a cleaned segment in, crash-safely. The output of a group
 // [s1..sk] has s1's base and is fsynced under *.cleaned names. Then:
 //
-//  1. rename <base>.index.cleaned and .timeindex.cleaned to *.swap, then
+//  1. rename <base>.index.cleaned, .timeindex.cleaned and .txnindex.cleaned
+//     to *.swap, then
 //     <base>.log.cleaned to <base>.log.swap, fsync the directory: from
 //     here on the swap is committed;
 //  2. delete s1..sk (log and indexes);
@@ -59,7 +60,7 @@ func (l *Log) swapCleaned(groups [][]*segment, outs []*segment) error {
 // replaceGroupLocked swaps out in for the n segments starting at index at.
 func (l *Log) replaceGroupLocked(at, n int, out *segment) error {
 	dir, base := l.dir, out.base
-	for _, ext := range []string{".index", ".timeindex", ".log"} { // log last: the commit
+	for _, ext := range []string{".index", ".timeindex", txnIndexExt, ".log"} { // log last: the commit
 		if err := os.Rename(segmentPath(dir, base, ext+cleanedExt), segmentPath(dir, base, ext+swapExt)); err != nil {
 			return fmt.Errorf("compact segment %d: %w", base, err)
 		}
@@ -72,7 +73,7 @@ func (l *Log) replaceGroupLocked(at, n int, out *segment) error {
 	for _, old := range l.mu.segs[at : at+n] {
 		errs = append(errs, old.remove(dir))
 	}
-	for _, ext := range []string{".index", ".timeindex", ".log"} {
+	for _, ext := range []string{".index", ".timeindex", txnIndexExt, ".log"} {
 		errs = append(errs, os.Rename(segmentPath(dir, base, ext+swapExt), segmentPath(dir, base, ext)))
 	}
 	out.suffix = ""
@@ -113,14 +114,14 @@ func completeSwaps(dir string) error {
 		}
 		for _, b := range bases {
 			if b >= base && b < end {
-				for _, ext := range []string{".log", ".index", ".timeindex"} {
+				for _, ext := range []string{".log", ".index", ".timeindex", txnIndexExt} {
 					if err := os.Remove(segmentPath(dir, b, ext)); err != nil && !os.IsNotExist(err) {
 						return err
 					}
 				}
 			}
 		}
-		for _, ext := range []string{".index", ".timeindex", ".log"} {
+		for _, ext := range []string{".index", ".timeindex", txnIndexExt, ".log"} {
 			err := os.Rename(segmentPath(dir, base, ext+swapExt), segmentPath(dir, base, ext))
 			if err != nil && !os.IsNotExist(err) {
 				return err

@@ -12,9 +12,11 @@
 //	  00000000000000000000.log        batches back to back
 //	  00000000000000000000.index      sparse offset index
 //	  00000000000000000000.timeindex  sparse time index
+//	  00000000000000000000.txnindex   aborted transactions whose marker is here
 //	  00000000000000001234.log        next segment, base offset 1234
 //	  00000000000000001234.index
 //	  00000000000000001234.timeindex
+//	  00000000000000001234.txnindex
 //	  00000000000000001234.snapshot   producer state for offsets < 1234
 //	  leader-epoch-checkpoint         "0\n<n>\n<epoch> <startOffset>\n..."
 //	  log-start-offset                decimal, when DeleteRecords/retention moved it
@@ -38,7 +40,14 @@
 //	.timeindex+-----------------+----------------+
 //	          | maxTimestamp i64| relOffset u32  |  when the max grew
 //	          +-----------------+----------------+
-//	.snapshot version u16 | crc32c u32 | count i32 | producers (snapshot.go)
+//	.txnindex +-------------+-----------+--------------+-------------+-----------+
+//	          | version i16 | producer  | firstOffset  | lastOffset  | LSO after |
+//	          | (0)         | id i64    | i64          | i64 (marker)| i64       |
+//	          +-------------+-----------+--------------+-------------+-----------+
+//	          34 bytes per ABORT marker, in marker order (txnindex.go); the
+//	          file exists, possibly empty, for every segment
+//	.snapshot version u16 (2) | crc32c u32 | count i32 | producers, each
+//	          with its open transaction's first offset (snapshot.go)
 //
 // Names are the segment base offset zero padded to 20 digits, as in Kafka.
 // All integers are big endian. Index files grow entry by entry (no
@@ -64,9 +73,24 @@
 //     producer.id.expiration.ms; compaction's key map is bounded.
 //   - A batch is readable once Append returns and is never seen half
 //     written: appends and reads share Log.mu.
+//   - Transactions (txn.go): LastStableOffset is the first offset of the
+//     oldest open transaction (else EndOffset), and AbortedTransactions
+//     lists every ABORT marker's {producer, first offset}. After a crash or
+//     restart both are exactly what the surviving batches define: the
+//     snapshot carries open transactions, recovery replays data batches and
+//     markers after it, and rebuilds every .txnindex from the first one it
+//     cannot trust (missing, torn, or in a segment it had to verify).
+//   - A .txnindex lives and dies with its segment: retention deletes it,
+//     compaction carries its entries into the merged segment, recovery
+//     deletes it when it drops the segment.
+//   - Compaction never cleans past the last stable offset, drops the data
+//     of aborted transactions (so it never becomes a key's latest value)
+//     and keeps every COMMIT/ABORT marker (compact_txn.go).
+//   - A producer with an open transaction is never expired.
 //
 // Concurrency and lock order are described on Log; group commit in sync.go;
-// recovery in recovery.go; compaction in compact.go.
+// recovery in recovery.go (transactions: txn_recovery.go); compaction in
+// compact.go.
 //
 // The config field FsyncOnAck is not acted on by the log itself: the
 // broker reads it and calls Sync before acknowledging acks=all.

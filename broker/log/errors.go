@@ -23,6 +23,9 @@ var (
 	// ErrInvalidProducerEpoch: the producer epoch is older than the one the
 	// log knows (INVALID_PRODUCER_EPOCH).
 	ErrInvalidProducerEpoch = errors.New("log: invalid producer epoch")
+	// ErrInvalidTxnState: a non-transactional batch from a producer with an
+	// open transaction (INVALID_TXN_STATE).
+	ErrInvalidTxnState = errors.New("log: invalid transaction state")
 	// ErrClosed: the log was closed or removed.
 	ErrClosed = errors.New("log: closed")
 )

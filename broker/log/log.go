@@ -93,13 +93,22 @@ func (l *Log) SetConfig(cfg Config) {
 // writes it. The batch's offset and epoch fields (and, for LogAppendTime,
 // its attributes, maxTimestamp and CRC) are rewritten in place; the slice
 // is not retained.
+//
+// A transactional batch (attribute bit 0x10) opens the producer's
+// transaction or continues it (txn.go); a non-transactional batch from a
+// producer inside a transaction gives ErrInvalidTxnState. Control batches
+// are refused: markers are written by AppendMarker.
 func (l *Log) Append(batch []byte, leaderEpoch int32) (AppendResult, error) {
+	return l.appendFrom(batch, leaderEpoch, originClient)
+}
+
+func (l *Log) appendFrom(batch []byte, leaderEpoch int32, origin appendOrigin) (AppendResult, error) {
 	cfg := l.cfg.Load()
-	h, err := validateBatch(batch, cfg)
+	h, err := validateBatch(batch, cfg, origin)
 	if err != nil {
 		return AppendResult{}, err
 	}
-	res, flush, err := l.appendValidated(batch, &h, leaderEpoch, cfg)
+	res, flush, err := l.appendValidated(batch, &h, leaderEpoch, cfg, origin, false)
 	if err != nil || !flush {
 		return res, err
 	}
@@ -110,13 +119,15 @@ func (l *Log) Append(batch []byte, leaderEpoch int32) (AppendResult, error) {
 	return res, nil
 }
 
-func (l *Log) appendValidated(batch []byte, h *batchHeader, leaderEpoch int32, cfg *Config) (AppendResult, bool, error) {
+// appendValidated writes a validated batch. commit is the marker type when
+// origin is originMarker.
+func (l *Log) appendValidated(batch []byte, h *batchHeader, leaderEpoch int32, cfg *Config, origin appendOrigin, commit bool) (AppendResult, bool, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.mu.closed {
 		return AppendResult{}, false, ErrClosed
 	}
-	pc, err := l.mu.producers.check(h)
+	pc, err := l.mu.producers.check(h, origin)
 	if err != nil {
 		return AppendResult{}, false, err
 	}
@@ -148,6 +159,13 @@ func (l *Log) appendValidated(batch []byte, h *batchHeader, leaderEpoch int32, c
 	}
 	l.mu.end = last + 1
 	l.mu.producers.update(h)
+	if origin == originMarker {
+		if c, aborted := endTxn(l.mu.producers, h, commit); aborted {
+			if err := l.activeLocked().txn.add(c); err != nil {
+				return AppendResult{}, false, fmt.Errorf("write segment %d txn index: %w", l.activeLocked().base, err)
+			}
+		}
+	}
 	if l.mu.epochs.assign(leaderEpoch, base) {
 		if err := l.mu.epochs.write(l.dir); err != nil {
 			return AppendResult{}, false, err

@@ -8,10 +8,10 @@ import (
 // Idempotent producer state, per partition, following Kafka's
 // ProducerStateManager. Guarded by Log.mu (write lock to change).
 //
-// Transactions are not implemented, but the shape leaves room for them:
-// producerEntry gets a currentTxnFirstOffset and producerState an ongoing
-// transaction index from which the last stable offset follows; control
-// batches (COMMIT/ABORT markers) already reach update() untouched.
+// Transactions (txn.go): the first transactional data batch of a producer
+// after its last marker sets TxnFirst; a marker (endTxn) clears it. The
+// ongoing map mirrors every TxnFirst >= 0 so the last stable offset is a
+// scan of the open transactions only.
 
 // producerBatchesKept is how many recent batches per producer are kept for
 // duplicate detection (Kafka's max.in.flight.requests bound for
@@ -29,6 +29,7 @@ type producerEntry struct {
 	Epoch         int16
 	Batches       []producerBatch // oldest first, at most producerBatchesKept
 	LastTimestamp int64           // max timestamp of the last batch, for expiration
+	TxnFirst      int64           // first offset of the ongoing transaction, -1 when none
 }
 
 func (e *producerEntry) lastSeq() int32 {
@@ -40,10 +41,11 @@ func (e *producerEntry) lastSeq() int32 {
 
 type producerState struct {
 	producers map[int64]*producerEntry
+	ongoing   map[int64]int64 // producer id -> TxnFirst, for every open transaction
 }
 
 func newProducerState() *producerState {
-	return &producerState{producers: make(map[int64]*producerEntry)}
+	return &producerState{producers: make(map[int64]*producerEntry), ongoing: make(map[int64]int64)}
 }
 
 // producerCheck is the outcome of check for one incoming batch.
@@ -52,20 +54,34 @@ type producerCheck struct {
 }
 
 // check validates an incoming batch against the state without changing it.
-// Control batches and batches without a producer id are always accepted.
-func (p *producerState) check(h *batchHeader) (producerCheck, error) {
-	if h.ProducerID < 0 || h.isControl() {
+// Batches without a producer id are always accepted. A control batch
+// (marker) and a coordinator batch only need an epoch that is not older
+// than the producer's; client batches also need their sequence in order and
+// must be transactional while the producer has a transaction open.
+func (p *producerState) check(h *batchHeader, origin appendOrigin) (producerCheck, error) {
+	if h.ProducerID < 0 {
 		return producerCheck{}, nil
 	}
 	e, ok := p.producers[h.ProducerID]
 	if !ok {
 		return producerCheck{}, nil // unknown producer: any sequence (KIP-360)
 	}
-	first, last := h.BaseSequence, h.lastSequence()
-	switch {
-	case h.ProducerEpoch < e.Epoch:
+	if h.ProducerEpoch < e.Epoch {
 		return producerCheck{}, fmt.Errorf("%w: producer %d epoch %d is older than %d",
 			ErrInvalidProducerEpoch, h.ProducerID, h.ProducerEpoch, e.Epoch)
+	}
+	if h.isControl() {
+		return producerCheck{}, nil
+	}
+	if e.TxnFirst >= 0 && !h.isTransactional() {
+		return producerCheck{}, fmt.Errorf("%w: producer %d wrote a non-transactional batch inside the transaction begun at %d",
+			ErrInvalidTxnState, h.ProducerID, e.TxnFirst)
+	}
+	if origin == originCoordinator {
+		return producerCheck{}, nil
+	}
+	first, last := h.BaseSequence, h.lastSequence()
+	switch {
 	case h.ProducerEpoch > e.Epoch:
 		if first != 0 {
 			return producerCheck{}, fmt.Errorf("%w: producer %d new epoch %d must start at sequence 0, got %d",
@@ -103,7 +119,7 @@ func (p *producerState) update(h *batchHeader) {
 	}
 	e, ok := p.producers[h.ProducerID]
 	if !ok {
-		e = &producerEntry{Epoch: h.ProducerEpoch}
+		e = &producerEntry{Epoch: h.ProducerEpoch, TxnFirst: -1}
 		p.producers[h.ProducerID] = e
 	}
 	if h.ProducerEpoch > e.Epoch {
@@ -113,9 +129,13 @@ func (p *producerState) update(h *batchHeader) {
 	if h.MaxTimestamp > e.LastTimestamp {
 		e.LastTimestamp = h.MaxTimestamp
 	}
+	if h.isTransactional() && !h.isControl() && e.TxnFirst < 0 {
+		e.TxnFirst = h.BaseOffset
+		p.ongoing[h.ProducerID] = h.BaseOffset
+	}
 	if h.isControl() || h.BaseSequence < 0 {
-		// A transaction marker bumps nothing but the epoch; here is where
-		// transactions will end the producer's ongoing transaction.
+		// Markers end transactions in endTxn; coordinator batches carry
+		// no sequence to remember.
 		return
 	}
 	if len(e.Batches) == producerBatchesKept {
@@ -130,10 +150,34 @@ func (p *producerState) update(h *batchHeader) {
 	})
 }
 
-// expire drops producers whose last write is older than cutoff (ms).
+// endTxn ends the producer's ongoing transaction at a marker already
+// passed to update. It returns the completed transaction; without an
+// ongoing one its first offset is the marker's own, as in Kafka.
+func (p *producerState) endTxn(producerID, markerOffset int64) completedTxn {
+	c := completedTxn{ProducerID: producerID, FirstOffset: markerOffset, LastOffset: markerOffset}
+	if e, ok := p.producers[producerID]; ok && e.TxnFirst >= 0 {
+		c.FirstOffset = e.TxnFirst
+		e.TxnFirst = -1
+	}
+	delete(p.ongoing, producerID)
+	return c
+}
+
+// firstUnstable returns the smallest first offset of an open transaction,
+// or def when none is open.
+func (p *producerState) firstUnstable(def int64) int64 {
+	for _, first := range p.ongoing {
+		def = min(def, first)
+	}
+	return def
+}
+
+// expire drops producers whose last write is older than cutoff (ms). A
+// producer with an open transaction is kept: its marker is still to come
+// and the last stable offset depends on it.
 func (p *producerState) expire(cutoff int64) {
 	for id, e := range p.producers {
-		if e.LastTimestamp < cutoff {
+		if e.LastTimestamp < cutoff && e.TxnFirst < 0 {
 			delete(p.producers, id)
 		}
 	}

@@ -104,7 +104,13 @@ func TestSnapshotRoundTrip(t *testing.T) {
 	p := newProducerState()
 	for i := range 7 {
 		h := batchHeader{ProducerID: int64(i % 3), ProducerEpoch: int16(i), BaseSequence: int32(i), BaseOffset: int64(i * 10), LastOffsetDelta: 2, MaxTimestamp: int64(i)}
+		if i%3 == 1 {
+			h.Attributes = attrTransactional // producer 1 has a transaction open
+		}
 		p.update(&h)
+	}
+	if p.producers[1].TxnFirst != 10 || p.producers[0].TxnFirst != -1 {
+		t.Fatalf("TxnFirst %d %d", p.producers[1].TxnFirst, p.producers[0].TxnFirst)
 	}
 	got, err := decodeSnapshot(encodeSnapshot(p))
 	if err != nil {
@@ -115,9 +121,12 @@ func TestSnapshotRoundTrip(t *testing.T) {
 	}
 	for id, e := range p.producers {
 		g := got.producers[id]
-		if g.Epoch != e.Epoch || len(g.Batches) != len(e.Batches) || g.LastTimestamp != e.LastTimestamp {
+		if g.Epoch != e.Epoch || len(g.Batches) != len(e.Batches) || g.LastTimestamp != e.LastTimestamp || g.TxnFirst != e.TxnFirst {
 			t.Fatalf("producer %d: %+v, want %+v", id, g, e)
 		}
+	}
+	if len(got.ongoing) != 1 || got.ongoing[1] != 10 {
+		t.Fatalf("ongoing %v", got.ongoing)
 	}
 	b := encodeSnapshot(p)
 	b[len(b)-1] ^= 1

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -19,10 +20,11 @@ import (
 // check, is rebuilt by reading each batch and checking its length, magic,
 // CRC and offsets. The first bad batch ends the log: the segment is
 // truncated there and later segments are deleted, as they are when a
-// segment ends short of the next one's base. Producer state is the
-// newest snapshot at or below the end plus a replay of the batches after
-// it; the leader epoch cache is the checkpoint plus the epochs of rebuilt
-// batches. Called by Open before l is shared, so mu is not taken.
+// segment ends short of the next one's base. Producer state (with open
+// transactions) is the newest snapshot at or below the end plus a replay of
+// the batches after it, which also rebuilds the .txnindex of every segment
+// from the first one whose index is not trusted (txn_recovery.go); the
+// leader epoch cache is the checkpoint plus the epochs of rebuilt batches. Called by Open before l is shared, so mu is not taken.
 func (l *Log) recover() error {
 	dir := l.dir
 	now := l.opts.Now()
@@ -42,7 +44,10 @@ func (l *Log) recover() error {
 
 	var rebuiltEpochs []epochEntry
 	next := int64(-1)
+	txnRebuildFrom := int64(math.MaxInt64) // base of the first segment whose .txnindex is not trusted
 	for i, base := range bases {
+		_, statErr := os.Stat(segmentPath(dir, base, txnIndexExt))
+		txnExisted := statErr == nil
 		s, err := openSegment(dir, base, now)
 		if err != nil {
 			return err
@@ -72,11 +77,15 @@ func (l *Log) recover() error {
 				return fmt.Errorf("sync segment %d: %w", base, err)
 			}
 			if !complete {
+				txnRebuildFrom = min(txnRebuildFrom, base)
 				if err := l.dropSegmentsFrom(bases[i+1:]); err != nil {
 					return err
 				}
 				break
 			}
+		}
+		if txnRebuildFrom == math.MaxInt64 && !l.txnIndexTrusted(s, trusted, txnExisted) {
+			txnRebuildFrom = base
 		}
 		s.setRollTime(now)
 		next = s.next
@@ -127,11 +136,9 @@ func (l *Log) recover() error {
 		}
 	}
 
-	producers, snapOff := loadSnapshot(dir, l.mu.end)
-	if err := l.forEachHeaderLocked(max(snapOff, l.mu.start), producers.update); err != nil {
+	if err := l.recoverProducersLocked(txnRebuildFrom); err != nil {
 		return err
 	}
-	l.mu.producers = producers
 
 	// Everything is on disk now: rebuilt segments were fsynced above and
 	// trusted ones were below the recovery point or cleanly closed.
@@ -175,7 +182,7 @@ func scanDir(dir string) ([]int64, error) {
 		switch ext {
 		case "log":
 			logs[base] = true
-		case "index", "timeindex":
+		case "index", "timeindex", "txnindex":
 			if _, err := os.Stat(segmentPath(dir, base, ".log")); os.IsNotExist(err) {
 				orphans = append(orphans, name)
 			}
@@ -197,7 +204,7 @@ func scanDir(dir string) ([]int64, error) {
 func (l *Log) dropSegmentsFrom(bases []int64) error {
 	for _, b := range bases {
 		l.opts.Logger.Warn("deleting segment after a corrupt one", "dir", l.dir, "segment", b)
-		for _, ext := range []string{".log", ".index", ".timeindex"} {
+		for _, ext := range []string{".log", ".index", ".timeindex", txnIndexExt} {
 			if err := os.Remove(segmentPath(l.dir, b, ext)); err != nil && !os.IsNotExist(err) {
 				return err
 			}

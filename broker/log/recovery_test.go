@@ -25,11 +25,21 @@ func crashedLog(tb testing.TB, dir string, n int, segBytes int64) []segFile {
 	cfg.SegmentBytes = segBytes
 	cfg.IndexIntervalBytes = 100
 	l := openTest(tb, dir, cfg, nil)
-	seq := int32(0)
+	seq, txnSeq := int32(0), int32(0)
 	for i := range n {
 		recs := recsN(fmt.Sprint(i), 1+i%3)
-		mustAppend(tb, l, makeBatch(tb, batchSpec{baseTs: int64(i), producerID: 7, seq: seq}, recs...))
-		seq += int32(len(recs))
+		switch i % 4 {
+		case 1: // producer 8 writes transactionally
+			mustAppend(tb, l, txnBatch(tb, batchSpec{baseTs: int64(i), producerID: 8, seq: txnSeq}, recs...))
+			txnSeq += int32(len(recs))
+		case 3: // and its transactions end, every other one aborted
+			if _, err := l.AppendMarker(8, 0, i%8 == 7, 1, 0); err != nil {
+				tb.Fatal(err)
+			}
+		default:
+			mustAppend(tb, l, makeBatch(tb, batchSpec{baseTs: int64(i), producerID: 7, seq: seq}, recs...))
+			seq += int32(len(recs))
+		}
 	}
 	if err := l.Close(); err != nil {
 		tb.Fatal(err)
@@ -76,11 +86,33 @@ func checkPrefix(t *testing.T, dir string, want [][]byte) {
 	if !bytes.Equal(got, bytes.Join(want, nil)) {
 		t.Fatalf("log holds %v, want the prefix %v", batchBases(got), batchBases(bytes.Join(want, nil)))
 	}
+	// Transaction state is that of the surviving batches.
+	m := txnModel{end: end, ongoing: map[int64]int64{}}
+	for _, b := range want {
+		h := parseHeader(b)
+		if h.isTransactional() && !h.isControl() {
+			if _, ok := m.ongoing[h.ProducerID]; !ok {
+				m.ongoing[h.ProducerID] = h.BaseOffset
+			}
+		}
+		if commit, ok := parseMarker(b, &h); ok {
+			first, open := m.ongoing[h.ProducerID]
+			if !open {
+				first = h.BaseOffset
+			}
+			delete(m.ongoing, h.ProducerID)
+			if !commit {
+				m.aborted = append(m.aborted, completedTxn{ProducerID: h.ProducerID, FirstOffset: first, LastOffset: h.BaseOffset})
+			}
+		}
+	}
+	checkTxnState(t, l, m)
 	// The idempotent producer continues where the surviving prefix ends.
 	next := int32(0)
-	if len(want) > 0 {
-		h := parseHeader(want[len(want)-1])
-		next = h.lastSequence() + 1
+	for _, b := range want {
+		if h := parseHeader(b); h.ProducerID == 7 {
+			next = h.lastSequence() + 1
+		}
 	}
 	res, err := l.Append(makeBatch(t, batchSpec{producerID: 7, seq: next}, kv("after", "recovery")), 0)
 	if err != nil || res.BaseOffset != end || res.Duplicate {
@@ -137,7 +169,10 @@ func copyDir(tb testing.TB, from, to string) {
 // FuzzRecovery states: after Open on a crashed log whose segment was
 // truncated or had one byte changed, Open never panics and the log contains
 // exactly the prefix of batches that were fully written and intact (the
-// batches before the damaged one), and it accepts new appends. Bytes 0-8
+// batches before the damaged one), its transaction state (LSO, open and
+// aborted transactions) is the one those batches define, and it accepts
+// new appends. The log mixes idempotent batches, transactional batches and
+// COMMIT/ABORT markers. Bytes 0-8
 // and 12-16 of a batch (base offset, leader epoch) are outside the CRC, so
 // a change there is applied as a truncation instead.
 func FuzzRecovery(f *testing.F) {

@@ -7,9 +7,13 @@ import (
 )
 
 // DeleteRecords raises the log start offset (DeleteRecords API); before ==
-// -1 means EndOffset. Whole segments below the new start are deleted; the
+// -1 means LastStableOffset (EndOffset unless a transaction is open). Whole segments below the new start are deleted; the
 // active segment never is. An offset below the current start changes
-// nothing. ErrOffsetOutOfRange when before > EndOffset.
+// nothing. ErrOffsetOutOfRange when before > EndOffset, or beyond the
+// LastStableOffset (Kafka refuses beyond the high watermark; here an open
+// transaction's data is never deleted by DeleteRecords). Retention still
+// deletes whole segments by time and size regardless of open transactions,
+// as Kafka does; LastStableOffset then never reports below the log start.
 func (l *Log) DeleteRecords(before int64) (newStart int64, err error) {
 	l.maintMu.Lock()
 	defer l.maintMu.Unlock()
@@ -21,10 +25,13 @@ func (l *Log) DeleteRecords(before int64) (newStart int64, err error) {
 		return 0, ErrClosed
 	}
 	if before == -1 {
-		before = l.mu.end
+		before = l.lsoLocked()
 	}
 	if before < -1 || before > l.mu.end {
 		return l.mu.start, fmt.Errorf("%w: delete records before %d, log end is %d", ErrOffsetOutOfRange, before, l.mu.end)
+	}
+	if lso := l.lsoLocked(); before > lso {
+		return l.mu.start, fmt.Errorf("%w: delete records before %d, last stable offset is %d", ErrOffsetOutOfRange, before, lso)
 	}
 	if before <= l.mu.start {
 		return l.mu.start, nil

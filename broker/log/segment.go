@@ -21,6 +21,7 @@ type segment struct {
 	log    *os.File
 	idx    *offsetIndex
 	tidx   *timeIndex
+	txn    *txnIndex
 
 	size int64 // bytes of whole batches in log
 	next int64 // offset after the last batch; base when empty
@@ -60,12 +61,16 @@ func openSegmentFiles(dir string, base int64, suffix string, now time.Time) (*se
 		s.close()
 		return nil, fmt.Errorf("open segment %d time index: %w", base, err)
 	}
+	if s.txn, err = openTxnIndex(segmentPath(dir, base, txnIndexExt+suffix)); err != nil {
+		s.close()
+		return nil, fmt.Errorf("open segment %d txn index: %w", base, err)
+	}
 	return s, nil
 }
 
 func (s *segment) close() error {
 	var errs []error
-	for _, f := range []*os.File{s.log, s.idxFile(), s.tidxFile()} {
+	for _, f := range []*os.File{s.log, s.idxFile(), s.tidxFile(), s.txnFile()} {
 		if f != nil {
 			errs = append(errs, f.Close())
 		}
@@ -80,6 +85,13 @@ func (s *segment) idxFile() *os.File {
 	return s.idx.f
 }
 
+func (s *segment) txnFile() *os.File {
+	if s.txn == nil {
+		return nil
+	}
+	return s.txn.f
+}
+
 func (s *segment) tidxFile() *os.File {
 	if s.tidx == nil {
 		return nil
@@ -90,7 +102,7 @@ func (s *segment) tidxFile() *os.File {
 // remove closes and deletes the segment's files.
 func (s *segment) remove(dir string) error {
 	err := s.close()
-	for _, ext := range []string{".log", ".index", ".timeindex"} {
+	for _, ext := range []string{".log", ".index", ".timeindex", txnIndexExt} {
 		if rerr := os.Remove(segmentPath(dir, s.base, ext+s.suffix)); rerr != nil && !os.IsNotExist(rerr) {
 			err = errors.Join(err, rerr)
 		}
@@ -99,7 +111,7 @@ func (s *segment) remove(dir string) error {
 }
 
 func (s *segment) sync() error {
-	return errors.Join(s.log.Sync(), s.idx.f.Sync(), s.tidx.f.Sync())
+	return errors.Join(s.log.Sync(), s.idx.f.Sync(), s.tidx.f.Sync(), s.txn.f.Sync())
 }
 
 // fits reports whether offsets up to last can be indexed relative to base.

@@ -15,17 +15,23 @@ import (
 // Producer state snapshot file, <offset>.snapshot: the state after every
 // batch below offset. Big endian:
 //
-//	version uint16 (1) | crc uint32 (CRC-32C of everything after it) |
+//	version uint16 (2) | crc uint32 (CRC-32C of everything after it) |
 //	count int32 | count × producer
 //	producer = id int64 | epoch int16 | lastTimestamp int64 |
+//	           txnFirstOffset int64 (-1: no open transaction) |
 //	           nbatches int8 | nbatches × (firstSeq int32 | lastSeq int32 |
 //	           baseOffset int64 | lastOffset int64)
 //
 // Written to <offset>.snapshot.tmp and renamed; a torn or corrupt snapshot
 // fails its CRC and recovery falls back to an older one (or to an empty
 // state) plus a replay of the log.
+//
+// Version 1 (before transactions, no txnFirstOffset) is not read: it cannot
+// tell which transactions were open, so a log written by the older code is
+// replayed from its start once, which also builds its .txnindex files.
 const (
-	snapshotVersion  = 1
+	snapshotVersion  = 2
+	producerFixedLen = 27
 	snapshotsKept    = 2
 	snapshotExt      = ".snapshot"
 	producerBatchLen = 24
@@ -38,7 +44,7 @@ func encodeSnapshot(p *producerState) []byte {
 	}
 	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
 	be := binary.BigEndian
-	b := make([]byte, 10, 10+len(ids)*(19+producerBatchesKept*producerBatchLen))
+	b := make([]byte, 10, 10+len(ids)*(producerFixedLen+producerBatchesKept*producerBatchLen))
 	be.PutUint16(b, snapshotVersion)
 	be.PutUint32(b[6:], uint32(len(ids)))
 	for _, id := range ids {
@@ -46,6 +52,7 @@ func encodeSnapshot(p *producerState) []byte {
 		b = be.AppendUint64(b, uint64(id))
 		b = be.AppendUint16(b, uint16(e.Epoch))
 		b = be.AppendUint64(b, uint64(e.LastTimestamp))
+		b = be.AppendUint64(b, uint64(e.TxnFirst))
 		b = append(b, byte(len(e.Batches)))
 		for _, pb := range e.Batches {
 			b = be.AppendUint32(b, uint32(pb.FirstSeq))
@@ -69,13 +76,23 @@ func decodeSnapshot(b []byte) (*producerState, error) {
 	b = b[10:]
 	p := newProducerState()
 	for i := 0; i < n; i++ {
-		if len(b) < 19 {
+		if len(b) < producerFixedLen {
 			return nil, errBadSnapshot
 		}
 		id := int64(be.Uint64(b))
-		e := &producerEntry{Epoch: int16(be.Uint16(b[8:])), LastTimestamp: int64(be.Uint64(b[10:]))}
-		nb := int(b[18])
-		b = b[19:]
+		e := &producerEntry{
+			Epoch:         int16(be.Uint16(b[8:])),
+			LastTimestamp: int64(be.Uint64(b[10:])),
+			TxnFirst:      int64(be.Uint64(b[18:])),
+		}
+		nb := int(b[26])
+		b = b[producerFixedLen:]
+		if e.TxnFirst < -1 {
+			return nil, errBadSnapshot
+		}
+		if e.TxnFirst >= 0 {
+			p.ongoing[id] = e.TxnFirst
+		}
 		if nb > producerBatchesKept || len(b) < nb*producerBatchLen {
 			return nil, errBadSnapshot
 		}
@@ -132,14 +149,17 @@ func listSnapshots(dir string) ([]int64, error) {
 	return offs, nil
 }
 
-// loadSnapshot returns the newest readable snapshot with offset <= max and
-// deletes the ones above max (they describe a truncated log). Without one
-// it returns an empty state at offset -1.
-func loadSnapshot(dir string, max int64) (*producerState, int64) {
+// loadSnapshot returns the newest readable snapshot with offset <= limit
+// and deletes the ones above end (they describe a truncated log). Without
+// one it returns an empty state at offset -1.
+func loadSnapshot(dir string, end, limit int64) (*producerState, int64) {
 	offs, _ := listSnapshots(dir)
 	for i := len(offs) - 1; i >= 0; i-- {
-		if offs[i] > max {
+		if offs[i] > end {
 			_ = os.Remove(segmentPath(dir, offs[i], snapshotExt))
+			continue
+		}
+		if offs[i] > limit {
 			continue
 		}
 		b, err := os.ReadFile(segmentPath(dir, offs[i], snapshotExt))

@@ -8,8 +8,10 @@ import (
 // validateBatch checks a produced batch before it takes the log lock:
 // framing and CRC, max.message.bytes, a record count consistent with
 // lastOffsetDelta and with the records themselves (offset deltas 0..n-1),
-// and on compacted logs a key on every record.
-func validateBatch(b []byte, cfg *Config) (batchHeader, error) {
+// and on compacted logs a key on every record. Clients may not write
+// control batches; only a coordinator may omit the sequence of a producer
+// batch.
+func validateBatch(b []byte, cfg *Config, origin appendOrigin) (batchHeader, error) {
 	if int64(len(b)) > int64(cfg.MaxMessageBytes) {
 		return batchHeader{}, fmt.Errorf("%w: %d bytes > %d", ErrMessageTooLarge, len(b), cfg.MaxMessageBytes)
 	}
@@ -20,7 +22,10 @@ func validateBatch(b []byte, cfg *Config) (batchHeader, error) {
 	if h.NumRecords <= 0 || h.LastOffsetDelta != h.NumRecords-1 {
 		return h, fmt.Errorf("%w: %d records with last offset delta %d", ErrInvalidRecord, h.NumRecords, h.LastOffsetDelta)
 	}
-	if h.ProducerID >= 0 && !h.isControl() && h.BaseSequence < 0 {
+	if h.isControl() {
+		return h, fmt.Errorf("%w: control batches are written by the broker only", ErrInvalidRecord)
+	}
+	if h.ProducerID >= 0 && h.BaseSequence < 0 && origin != originCoordinator {
 		return h, fmt.Errorf("%w: producer %d batch without a sequence", ErrInvalidRecord, h.ProducerID)
 	}
 	var i int32

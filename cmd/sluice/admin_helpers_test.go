@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -75,7 +76,9 @@ func adminProduce(t *testing.T, bootstrap, topic string, p int32, n int) {
 	defer cl.Close()
 	rs := make([]*kgo.Record, n)
 	for i := range rs {
-		rs[i] = &kgo.Record{Topic: topic, Partition: p, Value: []byte("v")}
+		// Keyed: some test topics are compacted, and Kafka refuses keyless
+		// records there.
+		rs[i] = &kgo.Record{Topic: topic, Partition: p, Key: []byte(strconv.Itoa(i)), Value: []byte("v")}
 	}
 	if err := cl.ProduceSync(t.Context(), rs...).FirstErr(); err != nil {
 		t.Fatalf("produce to %s/%d: %v", topic, p, err)
