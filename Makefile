@@ -30,13 +30,14 @@ lint: deps ## gofmt, go vet, staticcheck
 	$$($(GO) env GOPATH)/bin/staticcheck ./...
 
 .PHONY: test
-test: build deps ## the whole test suite: unit, race, fuzz seeds, kcat, franz-go's kgo suite, crash and compaction
+test: build deps ## the whole test suite: unit, race, fuzz seeds, crash, compaction, sarama, kcat, kafkajs, franz-go's kgo suite
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 15m ./...
 	$(GO) test -count=1 -race -timeout 15m ./broker/...
 	./test/kcat/run.sh
+	./test/kafkajs/run.sh
 	./test/kgo/run.sh
 
 .PHONY: bench

@@ -55,7 +55,7 @@ func (b *Broker) openGroups() error {
 		NumPartitions:         int32(len(t.Partitions)),
 		MinSessionTimeout:     ms("group.min.session.timeout.ms", 6000),
 		MaxSessionTimeout:     ms("group.max.session.timeout.ms", 1800000),
-		InitialRebalanceDelay: ms("group.initial.rebalance.delay.ms", 3000),
+		InitialRebalanceDelay: rebalanceDelay(ms("group.initial.rebalance.delay.ms", 3000)),
 		OffsetsRetention:      time.Duration(b.brokerInt("offsets.retention.minutes", 10080)) * time.Minute,
 		MaxGroupSize:          int(b.brokerInt("group.max.size", 1<<31-1)),
 		PartitionExists: func(topic string, partition int32) bool {
@@ -77,6 +77,16 @@ func (b *Broker) openGroups() error {
 		}
 	}
 	return nil
+}
+
+// rebalanceDelay converts group.initial.rebalance.delay.ms to the group
+// coordinator's setting, where zero means "the default" and a negative
+// value means no delay; Kafka's 0 means no delay.
+func rebalanceDelay(d time.Duration) time.Duration {
+	if d <= 0 {
+		return -1
+	}
+	return d
 }
 
 // offsetsStore is one partition of the offsets topic, as the group

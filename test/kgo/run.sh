@@ -59,7 +59,8 @@ if [ "$rc" -ne 0 ]; then
 	grep -E '^(--- FAIL|FAIL|panic:)|^\s+\S+_test\.go:[0-9]+:' "$log" | head -n 60 >&2 || true
 	tail -n 5 "$log" >&2
 fi
-echo "kgo suite: $passed passed, $failed failed, $skipped skipped ($((SECONDS - start))s, log $last)"
+echo "kgo/run.sh: $((SECONDS - start))s, full log in $last"
+echo "kgo: $passed passed, $failed failed, $skipped skipped"
 if [ "$rc" -ne 0 ]; then
 	[ "$failed" -gt 0 ] || die "go test exited with status $rc before reporting failures (timeout, panic or build error; see $last)"
 	exit 1
