@@ -58,9 +58,9 @@ func (b *Broker) handleMetadata(_ *conn, kreq kmsg.Request) reply {
 		case validTopicName(*rt.Topic) != nil:
 			mt.ErrorCode = kerr.InvalidTopicException.Code
 		case autoCreate:
-			nt, err := b.meta.CreateTopic(*rt.Topic, -1, -1, nil, false)
+			_, err := b.meta.CreateTopic(*rt.Topic, -1, -1, nil, false)
 			if err == nil || metaErr(err) == kerr.TopicAlreadyExists {
-				if nt, ok = b.meta.Topic(*rt.Topic); ok {
+				if nt, ok := b.meta.Topic(*rt.Topic); ok {
 					resp.Topics = append(resp.Topics, metadataTopic(nt))
 					continue
 				}
