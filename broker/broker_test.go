@@ -193,7 +193,8 @@ func TestBadFramesCloseConnection(t *testing.T) {
 }
 
 func TestIdempotentDuplicateNotWrittenTwice(t *testing.T) {
-	b := startBroker(t, t.TempDir(), nil)
+	dir := t.TempDir()
+	b := startBroker(t, dir, nil)
 	cl := newClient(t, b.Addr())
 	createTopic(t, cl, "dedupe", 1, nil)
 	ctx := context.Background()
@@ -204,6 +205,7 @@ func TestIdempotentDuplicateNotWrittenTwice(t *testing.T) {
 		t.Fatalf("InitProducerId: %v %v", err, kerr.ErrorForCode(initResp.ErrorCode))
 	}
 	produce := func(seq int32) *kmsg.ProduceResponseTopicPartition {
+		t.Helper()
 		req := kmsg.NewPtrProduceRequest()
 		req.Acks = -1
 		req.TimeoutMillis = 5000
@@ -241,6 +243,19 @@ func TestIdempotentDuplicateNotWrittenTwice(t *testing.T) {
 	}
 	if o, _ := offs.Lookup("dedupe", 0); o.Offset != 6 {
 		t.Fatalf("end offset %d, want 6 (the duplicate must not be written)", o.Offset)
+	}
+
+	// A producer retrying across a broker restart is still deduplicated.
+	cl.Close()
+	stopBroker(t, b)
+	b2 := startBroker(t, dir, nil)
+	cl = newClient(t, b2.Addr())
+	retry := produce(3)
+	if retry.ErrorCode != 0 || retry.BaseOffset != 3 {
+		t.Fatalf("retry after restart: %v offset %d, want the original offset 3", kerr.ErrorForCode(retry.ErrorCode), retry.BaseOffset)
+	}
+	if next := produce(6); next.ErrorCode != 0 || next.BaseOffset != 6 {
+		t.Fatalf("next batch after restart: %v offset %d, want 6", kerr.ErrorForCode(next.ErrorCode), next.BaseOffset)
 	}
 }
 
