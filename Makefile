@@ -4,6 +4,12 @@ GO ?= go
 BIN := bin/sluice
 export SLUICE_BIN := $(CURDIR)/$(BIN)
 
+# The repository holds three Go modules: the hub, the record model, and the
+# plugin protocol + SDK + host (docs/adr/0010).
+MODULES := . record plugins
+# Packages with concurrency, tested again under the race detector.
+RACE_PKGS := ./broker/... ./runtime/...
+
 .DEFAULT_GOAL := help
 
 .PHONY: help
@@ -22,20 +28,29 @@ run: build ## run the broker with a demo producer and consumer (data in ./data)
 deps: ## install what the tests need (kcat, staticcheck)
 	./test/scripts/deps.sh
 
-.PHONY: lint
-lint: deps ## gofmt, go vet, staticcheck
+.PHONY: generate
+generate: deps ## regenerate the plugin protocol's Go code from plugins/proto/plugin.proto
+	./plugins/proto/generate.sh
+
+.PHONY: check-generated
+check-generated: generate ## fail when the committed generated code is stale
+	@git diff --exit-code --stat -- plugins/proto || { echo "plugins/proto is stale: run 'make generate' and commit"; exit 1; }
+
+.PHONY: fmt-vet
+fmt-vet:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
-	$(GO) vet ./...
-	$$($(GO) env GOPATH)/bin/staticcheck ./...
+	@for m in $(MODULES); do echo "go vet ($$m)"; (cd $$m && $(GO) vet ./...) || exit 1; done
+
+.PHONY: lint
+lint: deps fmt-vet ## gofmt, go vet, staticcheck (all modules)
+	@for m in $(MODULES); do echo "staticcheck ($$m)"; (cd $$m && $$($(GO) env GOPATH)/bin/staticcheck ./...) || exit 1; done
 
 .PHONY: test
-test: build deps ## the whole test suite: unit, race, fuzz seeds, crash, compaction, sarama, kcat, kafkajs, franz-go's kgo suite
-	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
-	  if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
-	$(GO) vet ./...
-	$(GO) test -count=1 -timeout 15m ./...
-	$(GO) test -count=1 -race -timeout 15m ./broker/...
+test: build deps fmt-vet check-generated ## the whole test suite: all modules, race, fuzz seeds, crash, compaction, plugins, sarama, kcat, kafkajs, franz-go's kgo suite
+	@for m in $(MODULES); do echo "go test ($$m)"; (cd $$m && $(GO) test -count=1 -timeout 15m ./...) || exit 1; done
+	$(GO) test -count=1 -race -timeout 15m $(RACE_PKGS)
+	cd plugins && $(GO) test -count=1 -race -timeout 15m ./...
 	./test/kcat/run.sh
 	./test/kafkajs/run.sh
 	./test/kgo/run.sh

@@ -34,6 +34,7 @@ func newRootCmd() *cobra.Command {
 		newDemoCmd(),
 		newTopicsCmd(),
 		newGroupsCmd(),
+		newPluginCmd(),
 	)
 	return root
 }

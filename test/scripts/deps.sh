@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the tools the test suites need, if missing; quiet when present.
 #   kcat         Debian package (test/kcat/run.sh)
+#   protoc       Debian package protobuf-compiler (plugins/proto/generate.sh)
 #   staticcheck  go install into $(go env GOPATH)/bin (make lint)
 # Needs root for apt-get. Idempotent.
 set -euo pipefail
@@ -12,19 +13,25 @@ die() {
 	exit 1
 }
 
-if ! command -v kcat >/dev/null; then
-	command -v apt-get >/dev/null || die "kcat missing and apt-get not available: install kcat (librdkafka's CLI) by hand"
-	sudo=""
+# apt_install CMD PACKAGE installs PACKAGE when CMD is not on PATH.
+apt_install() {
+	local cmd=$1 pkg=$2
+	command -v "$cmd" >/dev/null && return 0
+	command -v apt-get >/dev/null || die "$cmd missing and apt-get not available: install Debian's $pkg by hand"
+	local sudo=""
 	[ "$(id -u)" -eq 0 ] || sudo="sudo"
-	# Refresh the package lists only when kcat is not installable yet.
-	if ! apt-cache show kcat >/dev/null 2>&1; then
-		echo "deps.sh: apt-get update (kcat not known to apt yet)"
+	# Refresh the package lists only when the package is not installable yet.
+	if ! apt-cache show "$pkg" >/dev/null 2>&1; then
+		echo "deps.sh: apt-get update ($pkg not known to apt yet)"
 		$sudo apt-get update -qq || die "apt-get update failed"
 	fi
-	echo "deps.sh: installing kcat"
-	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq kcat >/dev/null || die "apt-get install kcat failed"
-	command -v kcat >/dev/null || die "kcat still not on PATH after apt-get install kcat"
-fi
+	echo "deps.sh: installing $pkg"
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$pkg" >/dev/null || die "apt-get install $pkg failed"
+	command -v "$cmd" >/dev/null || die "$cmd still not on PATH after apt-get install $pkg"
+}
+
+apt_install kcat kcat
+apt_install protoc protobuf-compiler
 
 gobin="$(go env GOPATH)/bin"
 want="${STATICCHECK_VERSION#v}"

@@ -1,0 +1,51 @@
+package convert
+
+import (
+	"testing"
+	"time"
+
+	"github.com/sluicehq/sluice/record"
+)
+
+func benchOrder() (*record.Schema, *record.Struct) {
+	s := record.NewStructSchema("com.example.Order").
+		Field("id", record.Int64Schema()).
+		Field("customer", record.StringSchema()).
+		Field("email", record.OptionalStringSchema()).
+		Field("quantity", record.Int32Schema()).
+		Field("price", record.Float64Schema()).
+		Field("paid", record.BooleanSchema()).
+		Field("created", record.TimestampSchema()).
+		Build()
+	v := record.NewStruct(s).Put("id", int64(1000001)).Put("customer", "Grace Brewster Hopper").
+		Put("email", "grace.hopper@example.com").Put("quantity", int32(3)).Put("price", 12.5).
+		Put("paid", true).Put("created", time.UnixMilli(1700000000000).UTC())
+	return s, v
+}
+
+func BenchmarkJSONFromRecord(b *testing.B) {
+	s, v := benchOrder()
+	c := mustNew(b, "json", nil)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := c.FromRecord("t", s, v); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkJSONToRecord(b *testing.B) {
+	s, v := benchOrder()
+	c := mustNew(b, "json", nil)
+	data, err := c.FromRecord("t", s, v)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		if _, _, err := c.ToRecord("t", data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

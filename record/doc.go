@@ -1,0 +1,92 @@
+// Package record is Sluice's structured record model — Kafka Connect's data
+// API: Schema, Struct, the logical types Decimal, Date, Time and Timestamp —
+// and the compact binary batch form in which records cross the plugin
+// process boundary (docs/adr/0010-connector-plugins.md).
+//
+// # Values
+//
+// The Go value of each schema type: Int8 int8, Int16 int16, Int32 int32,
+// Int64 int64, Float32 float32, Float64 float64, Boolean bool, String string,
+// Bytes []byte, Array []any, Map map[any]any (map[string]any is accepted for
+// string keys), StructType *Struct, and nil for null. Logical types:
+// Decimal (Bytes) Decimal, Date/Time (Int32) time.Time, Timestamp (Int64)
+// time.Time. Schemaless data (a nil schema) may be nil, bool, any integer or
+// float type above or int, string, []byte, []any, map[string]any,
+// map[any]any, *Struct, Decimal or time.Time, nested.
+//
+// The Type constant for structs is StructType, because Struct is the value
+// type.
+//
+// # Batch format (version 1)
+//
+// EncodeBatch writes, and DecodeBatch reads, this layout. uv is an unsigned
+// LEB128 varint, zz a zig-zag varint, str a uv length and the bytes.
+//
+//	batch:
+//	+-----+-----+---------+------------+--------+-----+--------+
+//	| 'S' | 'B' | version | uv count   | record | ... | record |
+//	+-----+-----+---------+------------+--------+-----+--------+
+//	                 1
+//	record:
+//	+-------+-------+--------------+-------------+----------------+
+//	| flags | topic | zz partition | [timestamp] | key schema ref |
+//	+-------+-------+--------------+-------------+----------------+
+//	+-----+------------------+-------+---------------------------+
+//	| key | value schema ref | value | [uv n, n × header]        |
+//	+-----+------------------+-------+---------------------------+
+//	+--------------------+-----------------+-------------+
+//	| [source partition] | [source offset] | [zz offset] |
+//	+--------------------+-----------------+-------------+
+//	flags: 1 timestamp, 2 timestamp has sub-ms nanos, 4 source partition,
+//	       8 source offset, 16 offset != 0, 32 headers. [x]: present if flagged.
+//	timestamp: zz Unix ms [, uv nanos within the ms]
+//	topic, header key: interned string: uv 0 + str (defines the next id), or uv id+1
+//	header: key, schema ref, value
+//	source partition/offset: uv n, n × (str key, tagged value)
+//
+//	schema ref: uv 0 = no schema (schemaless), 1 = definition follows,
+//	            id+2 = the id-th schema defined earlier in this batch.
+//	schema definition (ids are given in the order definitions end, so
+//	children, written as schema refs, get theirs before their parent):
+//	+------+-------+--------+-----------+-------+--------------------------+
+//	| type | flags | [name] | [zz vers] | [doc] | [uv n, n × (str k,str v)]|
+//	+------+-------+--------+-----------+-------+--------------------------+
+//	+----------------------------------------------+-----------+
+//	| struct: uv n, n × (str field, schema ref)    | [default] |
+//	| array: elem ref  | map: key ref, value ref   |           |
+//	+----------------------------------------------+-----------+
+//	flags: 1 optional, 2 default, 4 name, 8 version, 16 doc, 32 parameters
+//
+//	value of a schema: a presence byte (0 null, 1 present) if the schema is
+//	optional or has a default, then the body:
+//	  int8 1 byte | int16/32/64 zz | float32/64 IEEE little-endian 4/8 bytes
+//	  boolean 0/1 | string, bytes str | array uv n, n × value
+//	  map uv n, n × (key value, value value) | struct each field's value in
+//	  order (a struct with no fields: one 0 byte)
+//	  Decimal: str of the unscaled value's big-endian two's complement
+//	  (Kafka's encoding; the scale is the schema's) | Date zz days |
+//	  Time zz ms of the day | Timestamp zz Unix ms
+//	schemaless (tagged) value: tag byte, then
+//	  0 null | 1 false | 2 true | 3 int8 1 byte | 4 int16 zz | 5 int32 zz |
+//	  6 int64 zz (Go int is written as int64) | 7 float32 | 8 float64 |
+//	  9 string str | 10 bytes str | 11 []any uv n, n × tagged |
+//	  12 map[string]any uv n, n × (str, tagged) | 13 map[any]any uv n,
+//	  n × (tagged, tagged) | 14 *Struct schema ref, struct body |
+//	  15 Decimal zz scale, str | 16 time.Time zz Unix ms, uv nanos
+//
+// # Invariants
+//
+//   - Every value takes at least one byte, so DecodeBatch bounds each count
+//     it reads by the bytes left: malformed input is an error wrapping
+//     ErrMalformed, never a panic, and allocation stays proportional to the
+//     input. Nesting is limited to MaxDepth.
+//   - DecodeBatch(EncodeBatch(recs)) equals recs (ValuesEqual) except that
+//     times come back in UTC, Timestamp/Date/Time values at Kafka's
+//     millisecond precision, Go int as int64, map[string]any under a Map
+//     schema as map[any]any, and schemas with equal structure as one shared
+//     *Schema.
+//   - Decoded strings and []byte values share two copies of the input, so
+//     keeping one keeps the whole batch's memory alive. Decoded values are
+//     the caller's; the encoder retains nothing.
+//   - A batch is self-contained: interning never crosses batches.
+package record

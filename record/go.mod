@@ -1,0 +1,3 @@
+module github.com/sluicehq/sluice/record
+
+go 1.26
