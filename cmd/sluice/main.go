@@ -35,6 +35,7 @@ func newRootCmd() *cobra.Command {
 		newTopicsCmd(),
 		newGroupsCmd(),
 		newPluginCmd(),
+		newConnectCmd(),
 	)
 	return root
 }

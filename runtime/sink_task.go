@@ -1,0 +1,348 @@
+package runtime
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/sluicehq/sluice/plugins/sdk"
+	"github.com/sluicehq/sluice/record"
+)
+
+// sinkRunner is one run of a sink task. The poll loop and kgo's rebalance
+// callbacks both call the task; mu serializes them and guards the
+// partition bookkeeping.
+type sinkRunner struct {
+	w      *Worker
+	conn   *ConnectorConfig
+	log    *slog.Logger
+	stats  *connectorStats
+	conv   converters
+	client *kgo.Client
+	fail   func(error) // records the first failure and stops the loop
+
+	mu struct {
+		sync.Mutex
+		task      sdk.SinkTask
+		stopped   bool // Stop was called: callbacks leave the task alone
+		assigned  map[sdk.TopicPartition]bool
+		consumed  map[sdk.TopicPartition]int64 // next offset after the last record written
+		committed map[sdk.TopicPartition]int64
+	}
+}
+
+// errantLog is the errant record reporter until the DLQ exists: it logs
+// and counts.
+type errantLog struct {
+	log   *slog.Logger
+	stats *connectorStats
+}
+
+func (e errantLog) Report(rec record.Record, err error) {
+	e.stats.errant.Add(1)
+	e.log.Warn("errant record", "topic", rec.Topic, "partition", rec.Partition, "offset", rec.Offset, "err", err)
+}
+
+// runSink runs one instance of a sink task until ctx is cancelled (nil) or
+// the task fails. Offsets are committed only as returned by Flush, and never
+// past what was consumed: at the flush interval, on revocation and on stop.
+func (w *Worker) runSink(ctx context.Context, conn *ConnectorConfig, id TaskID, taskCfg map[string]string, log *slog.Logger) (err error) {
+	s := &sinkRunner{w: w, conn: conn, log: log, stats: w.stats(conn.Name)}
+	if s.conv, err = newConverters(w.converters, conn); err != nil {
+		return err
+	}
+	h, err := w.plugins.SinkTask(ctx, conn.Class, id)
+	if err != nil {
+		return fmt.Errorf("start task: %w", err)
+	}
+	defer func() {
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), w.cfg.ShutdownTimeout)
+		defer cancel()
+		if rerr := h.Release(rctx); rerr != nil {
+			log.Warn("release task instance", "err", rerr)
+		}
+	}()
+	s.mu.task = h.Task
+	s.mu.assigned = map[sdk.TopicPartition]bool{}
+	s.mu.consumed = map[sdk.TopicPartition]int64{}
+	s.mu.committed = map[sdk.TopicPartition]int64{}
+	if err := h.Task.Configure(ctx, taskCfg); err != nil {
+		return fmt.Errorf("configure: %w", err)
+	}
+
+	runCtx, cancelRun := context.WithCancel(ctx)
+	defer cancelRun()
+	var (
+		failMu  sync.Mutex
+		failure error
+	)
+	s.fail = func(err error) {
+		failMu.Lock()
+		if failure == nil {
+			failure = err
+		}
+		failMu.Unlock()
+		cancelRun()
+	}
+	failed := func() error {
+		failMu.Lock()
+		defer failMu.Unlock()
+		return failure
+	}
+	if h.Exited != nil {
+		watchDone := make(chan struct{})
+		defer func() { <-watchDone }()
+		go func() {
+			defer close(watchDone)
+			select {
+			case <-h.Exited:
+				s.fail(errors.New("plugin process exited"))
+			case <-runCtx.Done():
+			}
+		}()
+		defer cancelRun() // runs before the wait above
+	}
+
+	opts := []kgo.Opt{
+		kgo.SeedBrokers(w.cfg.BootstrapServers...),
+		kgo.ClientID(fmt.Sprintf("connector-consumer-%s-%d", conn.Name, id.Task)),
+		kgo.ConsumerGroup("connect-" + conn.Name),
+		kgo.DisableAutoCommit(),
+		kgo.BlockRebalanceOnPoll(),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()), // Kafka Connect's sink default: earliest
+		kgo.OnPartitionsAssigned(s.assigned),
+		kgo.OnPartitionsRevoked(s.revoked),
+		kgo.OnPartitionsLost(s.lost),
+	}
+	if conn.TopicsRegex != "" {
+		opts = append(opts, kgo.ConsumeRegex(), kgo.ConsumeTopics(conn.TopicsRegex))
+	} else {
+		opts = append(opts, kgo.ConsumeTopics(conn.Topics...))
+	}
+	if s.client, err = kgo.NewClient(append(opts, clientOpts(w.cfg.Consumer, consumerOverrides)...)...); err != nil {
+		return fmt.Errorf("consumer: %w", err)
+	}
+	maxPoll := 500
+	if v, ok := w.cfg.Consumer["max.poll.records"]; ok {
+		maxPoll, _ = strconv.Atoi(v)
+	}
+	log.Info("sink task running", "group", "connect-"+conn.Name)
+	s.loop(runCtx, maxPoll)
+
+	stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), w.cfg.ShutdownTimeout)
+	defer cancel()
+	err = failed()
+	if err == nil {
+		// Graceful stop: make everything written durable and commit it.
+		if ferr := s.flushAndCommit(stopCtx); ferr != nil {
+			err = ferr
+		}
+	}
+	s.mu.Lock()
+	serr := s.mu.task.Stop(stopCtx)
+	s.mu.stopped = true
+	s.mu.Unlock()
+	if serr != nil {
+		log.Warn("stop task", "err", serr)
+	}
+	s.client.CloseAllowingRebalance() // leaves the group; callbacks see stopped
+
+	return err
+}
+
+// loop polls, converts and writes until ctx ends, flushing and committing
+// every offset.flush.interval.ms.
+func (s *sinkRunner) loop(ctx context.Context, maxPoll int) {
+	interval := s.w.cfg.OffsetFlushInterval
+	nextFlush := time.Now().Add(interval)
+	errant := errantLog{log: s.log, stats: s.stats}
+	for ctx.Err() == nil {
+		pollCtx, cancel := context.WithDeadline(ctx, nextFlush)
+		fetches := s.client.PollRecords(pollCtx, maxPoll)
+		cancel()
+		if fetches.IsClientClosed() {
+			return
+		}
+		fetches.EachError(func(topic string, p int32, err error) {
+			if !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
+				s.log.Warn("fetch", "topic", topic, "partition", p, "err", err)
+			}
+		})
+		if err := s.write(ctx, fetches.Records(), errant); err != nil {
+			s.client.AllowRebalance()
+			if ctx.Err() == nil {
+				s.fail(err)
+			}
+			return
+		}
+		s.client.AllowRebalance()
+		if ctx.Err() == nil && !time.Now().Before(nextFlush) {
+			if err := s.flushAndCommit(ctx); err != nil {
+				s.fail(err)
+				return
+			}
+			nextFlush = time.Now().Add(interval)
+		}
+	}
+}
+
+// write converts and hands one poll's records to the task.
+func (s *sinkRunner) write(ctx context.Context, krs []*kgo.Record, errant sdk.ErrantReporter) error {
+	if len(krs) == 0 {
+		return nil
+	}
+	s.stats.read.Add(int64(len(krs)))
+	recs := make([]record.Record, 0, len(krs))
+	for _, kr := range krs {
+		rec, err := s.conv.fromKafka(kr)
+		if err != nil {
+			return err // errors.tolerance=none
+		}
+		recs = append(recs, rec)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.mu.task.Write(ctx, recs, errant); err != nil {
+		return fmt.Errorf("write: %w", err)
+	}
+	for _, kr := range krs {
+		tp := sdk.TopicPartition{Topic: kr.Topic, Partition: kr.Partition}
+		if s.mu.assigned[tp] {
+			s.mu.consumed[tp] = kr.Offset + 1
+		}
+	}
+	s.stats.written.Add(int64(len(krs)))
+	return nil
+}
+
+// flushAndCommit asks the task for its durable offsets and commits exactly
+// those (ignoring partitions not assigned and offsets past what was consumed).
+func (s *sinkRunner) flushAndCommit(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.flushAndCommitLocked(ctx)
+}
+
+func (s *sinkRunner) flushAndCommitLocked(ctx context.Context) error {
+	offs, err := s.mu.task.Flush(ctx)
+	if err != nil {
+		return fmt.Errorf("flush: %w", err)
+	}
+	commit := map[string]map[int32]kgo.EpochOffset{}
+	for tp, off := range offs {
+		consumed, ok := s.mu.consumed[tp]
+		switch {
+		case !s.mu.assigned[tp]:
+			s.log.Debug("ignoring flushed offset of a partition not assigned", "topic", tp.Topic, "partition", tp.Partition)
+			continue
+		case !ok || off > consumed:
+			s.log.Warn("ignoring flushed offset past what was consumed", "topic", tp.Topic, "partition", tp.Partition, "offset", off, "consumed", consumed)
+			continue
+		case s.mu.committed[tp] == off:
+			continue
+		}
+		if commit[tp.Topic] == nil {
+			commit[tp.Topic] = map[int32]kgo.EpochOffset{}
+		}
+		commit[tp.Topic][tp.Partition] = kgo.EpochOffset{Epoch: -1, Offset: off}
+	}
+	if len(commit) == 0 {
+		return nil
+	}
+	var cerr error
+	s.client.CommitOffsetsSync(ctx, commit, func(_ *kgo.Client, _ *kmsg.OffsetCommitRequest, resp *kmsg.OffsetCommitResponse, err error) {
+		if err != nil {
+			cerr = err
+			return
+		}
+		for _, t := range resp.Topics {
+			for _, p := range t.Partitions {
+				if perr := kerrOf(p.ErrorCode); perr != nil {
+					cerr = fmt.Errorf("%s/%d: %w", t.Topic, p.Partition, perr)
+					continue
+				}
+				tp := sdk.TopicPartition{Topic: t.Topic, Partition: p.Partition}
+				s.mu.committed[tp] = commit[t.Topic][p.Partition].Offset
+			}
+		}
+	})
+	if cerr != nil {
+		// A rebalance raced the commit; the next flush commits again.
+		s.log.Warn("commit offsets", "err", cerr)
+	}
+	return nil
+}
+
+func tps(m map[string][]int32) []sdk.TopicPartition {
+	var out []sdk.TopicPartition
+	for _, t := range slices.Sorted(maps.Keys(m)) {
+		for _, p := range m[t] {
+			out = append(out, sdk.TopicPartition{Topic: t, Partition: p})
+		}
+	}
+	return out
+}
+
+// assigned opens newly assigned partitions (kgo's callback goroutine).
+func (s *sinkRunner) assigned(ctx context.Context, _ *kgo.Client, added map[string][]int32) {
+	defer s.recoverCallback()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.mu.stopped {
+		return
+	}
+	parts := tps(added)
+	for _, tp := range parts {
+		s.mu.assigned[tp] = true
+	}
+	s.log.Info("partitions assigned", "partitions", fmt.Sprint(parts))
+	if err := s.mu.task.Open(ctx, parts); err != nil {
+		s.fail(fmt.Errorf("open: %w", err))
+	}
+}
+
+// revoked flushes and commits before partitions go to another member.
+func (s *sinkRunner) revoked(ctx context.Context, cl *kgo.Client, revoked map[string][]int32) {
+	defer s.recoverCallback()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.mu.stopped && ctx.Err() == nil {
+		if err := s.flushAndCommitLocked(ctx); err != nil {
+			s.fail(err)
+		}
+	}
+	s.dropLocked(revoked)
+}
+
+// lost forgets partitions that another member may already own: no commit.
+func (s *sinkRunner) lost(_ context.Context, _ *kgo.Client, lost map[string][]int32) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.dropLocked(lost)
+}
+
+func (s *sinkRunner) dropLocked(m map[string][]int32) {
+	for _, tp := range tps(m) {
+		delete(s.mu.assigned, tp)
+		delete(s.mu.consumed, tp)
+		delete(s.mu.committed, tp)
+	}
+}
+
+func (s *sinkRunner) recoverCallback() {
+	if p := recover(); p != nil {
+		s.fail(fmt.Errorf("task panicked: %v", p))
+	}
+}
+
+func kerrOf(code int16) error { return kerr.ErrorForCode(code) }
