@@ -2,6 +2,7 @@ package file
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"fmt"
 	"maps"
@@ -54,9 +55,13 @@ func (t *sinkTask) Open(_ context.Context, _ []sdk.TopicPartition) error {
 	case t.mu.f != nil:
 		return nil
 	}
-	f, err := os.OpenFile(t.mu.path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	f, err := os.OpenFile(t.mu.path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o644)
 	if err != nil {
 		return fmt.Errorf("file sink: open %s: %w", t.mu.path, err)
+	}
+	if err := dropTornLine(f); err != nil {
+		f.Close()
+		return fmt.Errorf("file sink: %s: %w", t.mu.path, err)
 	}
 	t.mu.f, t.mu.w = f, bufio.NewWriterSize(f, 64<<10)
 	if t.mu.written == nil {
@@ -133,4 +138,32 @@ func (t *sinkTask) Stop(context.Context) error {
 	}
 	t.mu.f, t.mu.w = nil, nil
 	return err
+}
+
+// dropTornLine truncates f after its last newline. A previous task that
+// died mid-write (a killed plugin) can leave half a line; that line was
+// never flushed, so its record was never committed and is delivered again.
+// Without the cut, the redelivered line would be glued to the torn one.
+func dropTornLine(f *os.File) error {
+	st, err := f.Stat()
+	if err != nil || st.Size() == 0 {
+		return err
+	}
+	const chunk = 64 << 10
+	buf := make([]byte, chunk)
+	for end := st.Size(); end > 0; {
+		start := max(0, end-chunk)
+		n, err := f.ReadAt(buf[:end-start], start)
+		if err != nil && n < int(end-start) {
+			return fmt.Errorf("read tail: %w", err)
+		}
+		if i := bytes.LastIndexByte(buf[:n], '\n'); i >= 0 {
+			if keep := start + int64(i) + 1; keep < st.Size() {
+				return f.Truncate(keep)
+			}
+			return nil
+		}
+		end = start
+	}
+	return f.Truncate(0) // no complete line at all
 }
