@@ -10,6 +10,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/sluicehq/sluice/plugins/sdk"
 )
@@ -23,6 +24,12 @@ type Plugin struct {
 	Args    []string // arguments, e.g. plugin serve NAME for a built-in
 	Aliases []string
 	Version string
+
+	// HealthInterval is how often the host checks that a launched process
+	// answers (gRPC health check); HealthTimeout how long an answer may
+	// take before the process is deemed hung and killed. Zero values mean
+	// 5s and 15s.
+	HealthInterval, HealthTimeout time.Duration
 }
 
 // ExecutablePrefix starts the file name of every third-party plugin

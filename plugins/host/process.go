@@ -41,6 +41,7 @@ type Process struct {
 	life     context.Context
 	cancel   context.CancelFunc
 	taskSeq  atomic.Int64
+	hung     atomic.Bool // killed because it stopped answering health checks
 	stopOnce sync.Once
 	stopErr  error
 }
@@ -118,6 +119,7 @@ func Launch(ctx context.Context, p Plugin, name string, logger *slog.Logger) (*P
 		<-r.exited
 		proc.cancel()
 	}()
+	go proc.checkHealth()
 	return proc, nil
 }
 
@@ -165,8 +167,12 @@ func (p *Process) Exited() <-chan struct{} { return p.runner.exited }
 func (p *Process) Err() error {
 	select {
 	case <-p.runner.exited:
+		why := p.runner.exitStatus()
+		if p.hung.Load() {
+			why = "killed after it stopped answering health checks (" + why + ")"
+		}
 		return fmt.Errorf("plugin %s (%s): %w: %s%s", p.plugin.Name, p.name, ErrExited,
-			p.runner.exitStatus(), tailLines(p.runner.tail.Lines()))
+			why, tailLines(p.runner.tail.Lines()))
 	default:
 		return nil
 	}
