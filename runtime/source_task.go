@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"reflect"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -58,23 +59,69 @@ func (b *sourceBatch) failure() error {
 func latestOffsets(recs []record.Record) ([]sdk.SourceOffset, error) {
 	var out []sdk.SourceOffset
 	index := map[string]int{}
+	var prev map[string]any // the previous record's partition, at out[last]
+	last := -1
 	for i := range recs {
 		r := &recs[i]
 		if r.SourcePartition == nil {
 			continue
 		}
+		// Records of a batch nearly always share their source partition:
+		// skip the JSON key when it is the same as the previous record's.
+		if last >= 0 && samePartition(prev, r.SourcePartition) {
+			out[last].Offset = r.SourceOffset
+			continue
+		}
+		prev = r.SourcePartition
 		k, err := json.Marshal(r.SourcePartition)
 		if err != nil {
 			return nil, fmt.Errorf("source partition %v: %w", r.SourcePartition, err)
 		}
 		if j, ok := index[string(k)]; ok {
 			out[j].Offset = r.SourceOffset
+			last = j
 			continue
 		}
 		index[string(k)] = len(out)
+		last = len(out)
 		out = append(out, sdk.SourceOffset{Partition: r.SourcePartition, Offset: r.SourceOffset})
 	}
 	return out, nil
+}
+
+// samePartition reports whether two source partitions are equal: the same
+// map (decoded batches share one), or equal JSON-like contents.
+func samePartition(a, b map[string]any) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	if reflect.ValueOf(a).UnsafePointer() == reflect.ValueOf(b).UnsafePointer() {
+		return true
+	}
+	return maps.EqualFunc(a, b, sameScalar)
+}
+
+// sameScalar is a cheap, conservative equality for partition values: equal
+// scalars of the same Go type. Anything else counts as different, and the
+// caller falls back to comparing JSON keys.
+func sameScalar(a, b any) bool {
+	switch x := a.(type) {
+	case string:
+		y, ok := b.(string)
+		return ok && x == y
+	case int64:
+		y, ok := b.(int64)
+		return ok && x == y
+	case float64:
+		y, ok := b.(float64)
+		return ok && x == y
+	case bool:
+		y, ok := b.(bool)
+		return ok && x == y
+	case nil:
+		return b == nil
+	}
+	return false
 }
 
 // mergeOffsets returns a with b's offsets applied: b is later, so its
@@ -143,6 +190,9 @@ func (w *Worker) runSource(ctx context.Context, conn *ConnectorConfig, id TaskID
 		kgo.ClientID(fmt.Sprintf("connector-producer-%s-%d", conn.Name, id.Task)),
 		kgo.RequiredAcks(kgo.AllISRAcks()),
 		kgo.ProducerLinger(5 * time.Millisecond),
+		// Kafka's producer default is compression.type=none; kgo's is
+		// snappy. producer.compression.type overrides it.
+		kgo.ProducerBatchCompression(kgo.NoCompression()),
 		kgo.RecordPartitioner(newSourcePartitioner()),
 		kgo.MaxBufferedRecords(64 << 10),
 	}
