@@ -9,8 +9,14 @@ func EncodeBatch(dst []byte, recs []Record) ([]byte, error) {
 	return e.batch(recs)
 }
 
-// DecodeBatch decodes a batch written by EncodeBatch. A malformed input is an
-// error, never a panic, and never makes it allocate much more than len(src).
+// DecodeBatch decodes a batch written by EncodeBatch (format version 2, or
+// 1). A malformed input is an error, never a panic, and never makes it
+// allocate much more than len(src).
+//
+// The records' []byte values alias src, so src must not be modified or
+// reused while they are in use; strings are copied. Records with the same
+// source partition share one SourcePartition map, which must be treated as
+// read-only.
 func DecodeBatch(src []byte) ([]Record, error) {
 	d := decoder{src: src}
 	return d.batch()

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 	"math/big"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -226,7 +227,13 @@ func TestDecodeMalformed(t *testing.T) {
 		}
 	}
 	for _, in := range [][]byte{
-		nil, []byte("SB"), []byte("SB\x02\x00"), []byte("XX\x01\x00"),
+		nil, []byte("SB"), []byte("SB\x03\x00"), []byte("XX\x01\x00"),
+		// flags 12 (source partition and offset), topic "", partition 0,
+		// schemaless null key and value, then the source maps:
+		[]byte("SB\x02\x01\x0c\x00\x00\x00\x00\x00\x00\x00\x01\x00\x00"),                       // partition ref 1 undefined
+		[]byte("SB\x02\x01\x0c\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01\x00"),                   // key set ref 1 undefined
+		[]byte("SB\x02\x01\x0c\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x01a\x01a\x00\x00"), // key set "a", "a"
+		[]byte("SB\x02\x01\x08\x00\x00\x00\x00\x00\x00\x00\x00\x02\x01a\x01b\x00"),             // 2 keys, 1 value
 		append(append([]byte{}, valid...), 0),
 		[]byte("SB\x01\xff\xff\xff\xff\x0f"), // a huge record count
 	} {
@@ -278,4 +285,122 @@ func mapOrNil(m map[string]any) any {
 		return nil
 	}
 	return m
+}
+
+func TestSourceMapsInterned(t *testing.T) {
+	shared := map[string]any{"task": int64(0)}
+	var in []Record
+	for i := range 100 {
+		p := shared
+		if i%2 == 1 {
+			p = map[string]any{"task": int64(0)} // equal, not the same map
+		}
+		in = append(in, Record{SourcePartition: p, SourceOffset: map[string]any{"seq": int64(i), "file": "f"}})
+	}
+	one, err := EncodeBatch(nil, in[:1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, err := EncodeBatch(nil, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// flags, topic, partition, key, value (7 bytes), partition ref, key set
+	// ref, 2 tagged values (5 bytes): 14 at most.
+	if perRecord := (len(all) - len(one)) / 99; perRecord > 14 {
+		t.Errorf("source maps written per record: first %d bytes, then %d per record", len(one), perRecord)
+	}
+	got := roundTrip(t, in)
+	for i := range in {
+		assertRecordEqual(t, in[i], got[i])
+		if mapPtr(got[i].SourcePartition) != mapPtr(got[0].SourcePartition) {
+			t.Fatalf("record %d: equal source partitions decode to different maps", i)
+		}
+		if i > 0 && mapPtr(got[i].SourceOffset) == mapPtr(got[i-1].SourceOffset) {
+			t.Fatalf("record %d: source offsets share a map", i)
+		}
+	}
+}
+
+func TestSourceMapsNotMergedWhenDifferent(t *testing.T) {
+	negZero := math.Copysign(0, -1)
+	in := []Record{
+		{SourcePartition: map[string]any{"a": 0.0}, SourceOffset: map[string]any{"a": int64(1)}},
+		{SourcePartition: map[string]any{"a": negZero}, SourceOffset: map[string]any{"b": int64(1)}},
+		{SourcePartition: map[string]any{"a": int64(0)}, SourceOffset: map[string]any{"a": int64(1), "b": int64(2)}},
+		{SourcePartition: map[string]any{"a": int32(0)}, SourceOffset: map[string]any{}},
+		{SourcePartition: map[string]any{"a": nil}, SourceOffset: map[string]any{"a": nil}},
+		{SourcePartition: map[string]any{"a": []any{int64(1)}}, SourceOffset: map[string]any{"a": []any{int64(1)}}},
+		{SourcePartition: map[string]any{"a": []any{int64(1)}}, SourceOffset: map[string]any{"b": int64(3), "a": int64(2)}},
+		{SourcePartition: map[string]any{}, SourceOffset: map[string]any{}},
+		{SourcePartition: map[string]any{"b": 0.0}, SourceOffset: map[string]any{"c": int64(1)}},
+		{SourcePartition: map[string]any{"a": 0.0}, SourceOffset: map[string]any{"a": "x"}},
+	}
+	got := roundTrip(t, in)
+	for i := range in {
+		assertRecordEqual(t, in[i], got[i])
+	}
+	if v := got[1].SourcePartition["a"].(float64); !math.Signbit(v) {
+		t.Error("-0.0 partition merged with 0.0")
+	}
+	if _, ok := got[3].SourcePartition["a"].(int32); !ok {
+		t.Error("int32 partition merged with int64")
+	}
+	if mapPtr(got[0].SourcePartition) != mapPtr(got[9].SourcePartition) {
+		t.Error("equal flat partitions not shared")
+	}
+}
+
+func TestSourceMapsManyDistinct(t *testing.T) {
+	// More partitions and key sets than the encoder remembers, interleaved.
+	var in []Record
+	for i := range 5 * maxInterned {
+		k := "k" + strconv.Itoa(i%(2*maxInterned))
+		in = append(in, Record{
+			SourcePartition: map[string]any{"p": int64(i % (3 * maxInterned))},
+			SourceOffset:    map[string]any{k: int64(i), "x": true},
+		})
+	}
+	got := roundTrip(t, in)
+	for i := range in {
+		assertRecordEqual(t, in[i], got[i])
+	}
+}
+
+func TestDecodeVersion1(t *testing.T) {
+	// flags 12, topic "t", partition 0, schemaless null key and value,
+	// source partition {"a": int64(2)}, source offset {"b": "x"}.
+	v1 := []byte("SB\x01\x01\x0c\x00\x01t\x00\x00\x00\x00\x00\x01\x01a\x06\x04\x01\x01b\x09\x01x")
+	got, err := DecodeBatch(v1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Record{Topic: "t", SourcePartition: map[string]any{"a": int64(2)}, SourceOffset: map[string]any{"b": "x"}}
+	if len(got) != 1 {
+		t.Fatalf("got %d records", len(got))
+	}
+	assertRecordEqual(t, want, got[0])
+}
+
+func TestDecodedBytesAliasInput(t *testing.T) {
+	in := []Record{{Topic: "t", ValueSchema: BytesSchema(), Value: []byte("payload"), Key: "key"}}
+	b, err := EncodeBatch(nil, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := DecodeBatch(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := got[0].Value.([]byte)
+	if cap(v) != len(v) {
+		t.Errorf("decoded bytes have spare capacity %d > %d: appending would overwrite the batch", cap(v), len(v))
+	}
+	clear(b) // the documented contract forbids this; strings must survive it anyway
+	if got[0].Topic != "t" || got[0].Key != "key" {
+		t.Errorf("decoded strings alias the input: %q %q", got[0].Topic, got[0].Key)
+	}
+	if string(v) == "payload" {
+		t.Error("decoded bytes were copied, not aliased (update the docs if this is intended)")
+	}
 }

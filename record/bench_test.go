@@ -72,3 +72,74 @@ func perRec(b *testing.B, n, size int) {
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/record")
 	b.ReportMetric(float64(size)/float64(n), "B/record")
 }
+
+// datagenBatch is 1000 records shaped like DatagenSource's: a small struct
+// value with a bytes payload, one SourcePartition map shared by every record
+// ({"task": 0}) and a fresh SourceOffset per record ({"seq": n}). fresh
+// gives every record its own, equal, SourcePartition map instead.
+func datagenBatch(fresh bool) []Record {
+	s := NewStructSchema("sluice.datagen.Event").
+		Field("seq", Int64Schema()).
+		Field("name", StringSchema()).
+		Field("payload", BytesSchema()).
+		Build()
+	payload := make([]byte, 64*1000)
+	ks := StringSchema()
+	part := map[string]any{"task": int64(0)}
+	recs := make([]Record, 1000)
+	for i := range recs {
+		p := part
+		if fresh {
+			p = map[string]any{"task": int64(0)}
+		}
+		recs[i] = Record{
+			Topic: "datagen", Partition: -1, KeySchema: ks, Key: "key-" + string(rune('a'+i%26)),
+			ValueSchema: s,
+			Value: NewStruct(s).Put("seq", int64(i)).Put("name", "event").
+				Put("payload", payload[i*64:(i+1)*64:(i+1)*64]),
+			SourcePartition: p,
+			SourceOffset:    map[string]any{"seq": int64(i + 1)},
+		}
+	}
+	return recs
+}
+
+func BenchmarkEncodeBatchDatagen(b *testing.B) {
+	for _, fresh := range []bool{false, true} {
+		name := "sharedPartition"
+		if fresh {
+			name = "equalPartitions"
+		}
+		b.Run(name, func(b *testing.B) {
+			recs := datagenBatch(fresh)
+			buf, err := EncodeBatch(nil, recs)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			b.SetBytes(int64(len(buf)))
+			for b.Loop() {
+				if buf, err = EncodeBatch(buf[:0], recs); err != nil {
+					b.Fatal(err)
+				}
+			}
+			perRec(b, len(recs), len(buf))
+		})
+	}
+}
+
+func BenchmarkDecodeBatchDatagen(b *testing.B) {
+	recs := datagenBatch(false)
+	buf, err := EncodeBatch(nil, recs)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.SetBytes(int64(len(buf)))
+	for b.Loop() {
+		if _, err := DecodeBatch(buf); err != nil {
+			b.Fatal(err)
+		}
+	}
+	perRec(b, len(recs), len(buf))
+}

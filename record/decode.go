@@ -1,7 +1,6 @@
 package record
 
 import (
-	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -24,16 +23,19 @@ func (e *decodeError) Error() string {
 func (e *decodeError) Unwrap() error { return ErrMalformed }
 
 // decoder reads one batch. Decoded strings are substrings of one copy of
-// the input (strs), decoded []byte values subslices of another (bcopy, made
-// on first use); Struct values and small []any come from slabs. So a batch
-// costs a few large allocations plus one per boxed number or map.
+// the input (strs), decoded []byte values subslices of the input itself;
+// Struct values and small []any come from slabs, and records naming the same
+// source partition share one map. So a batch costs a few large allocations
+// plus one per boxed number or map.
 type decoder struct {
 	src        []byte
 	pos        int
+	v1         bool // version 1: source maps written in full
 	strs       string
-	bcopy      []byte
 	schemas    []*Schema
 	strtab     []string
+	parts      []map[string]any // source partitions, by id
+	keysets    [][]string       // source offset key sets, by id
 	anySlab    []any
 	structSlab []Struct
 }
@@ -109,10 +111,7 @@ func (d *decoder) bytes() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if d.bcopy == nil {
-		d.bcopy = bytes.Clone(d.src)
-	}
-	b := d.bcopy[d.pos : d.pos+n : d.pos+n]
+	b := d.src[d.pos : d.pos+n : d.pos+n] // aliases the input; see DecodeBatch
 	d.pos += n
 	return b, nil
 }
@@ -167,7 +166,11 @@ func (d *decoder) batch() ([]Record, error) {
 	if len(d.src) < 4 || d.src[0] != magic0 || d.src[1] != magic1 {
 		return nil, d.fail("not a record batch")
 	}
-	if d.src[2] != batchVersion {
+	switch d.src[2] {
+	case batchVersion:
+	case batchVersion1:
+		d.v1 = true
+	default:
 		return nil, d.fail("unsupported batch version %d", d.src[2])
 	}
 	d.pos = 3
@@ -242,12 +245,22 @@ func (d *decoder) record(r *Record) error {
 		}
 	}
 	if flags&recSourcePartition != 0 {
-		if r.SourcePartition, err = d.stringMap(0); err != nil {
+		if d.v1 {
+			r.SourcePartition, err = d.stringMap(0)
+		} else {
+			r.SourcePartition, err = d.sourcePartition()
+		}
+		if err != nil {
 			return err
 		}
 	}
 	if flags&recSourceOffset != 0 {
-		if r.SourceOffset, err = d.stringMap(0); err != nil {
+		if d.v1 {
+			r.SourceOffset, err = d.stringMap(0)
+		} else {
+			r.SourceOffset, err = d.sourceOffset()
+		}
+		if err != nil {
 			return err
 		}
 	}

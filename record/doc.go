@@ -17,7 +17,7 @@
 // The Type constant for structs is StructType, because Struct is the value
 // type.
 //
-// # Batch format (version 1)
+// # Batch format (version 2)
 //
 // EncodeBatch writes, and DecodeBatch reads, this layout. uv is an unsigned
 // LEB128 varint, zz a zig-zag varint, str a uv length and the bytes.
@@ -26,7 +26,7 @@
 //	+-----+-----+---------+------------+--------+-----+--------+
 //	| 'S' | 'B' | version | uv count   | record | ... | record |
 //	+-----+-----+---------+------------+--------+-----+--------+
-//	                 1
+//	                 2
 //	record:
 //	+-------+-------+--------------+-------------+----------------+
 //	| flags | topic | zz partition | [timestamp] | key schema ref |
@@ -42,7 +42,12 @@
 //	timestamp: zz Unix ms [, uv nanos within the ms]
 //	topic, header key: interned string: uv 0 + str (defines the next id), or uv id+1
 //	header: key, schema ref, value
-//	source partition/offset: uv n, n × (str key, tagged value)
+//	source partition: interned per batch: uv 0 + uv n, n × (str key,
+//	  tagged value) (defines the next id), or uv id+1 = a map equal to the
+//	  id-th one defined (presence is flag 4, so there is no "none" ref)
+//	source offset: key set ref, then the key set's n tagged values in its
+//	  order. key set ref: uv 0 + uv n, n × str key (defines the next id), or
+//	  uv id+1 = the id-th key set defined earlier in this batch
 //
 //	schema ref: uv 0 = no schema (schemaless), 1 = definition follows,
 //	            id+2 = the id-th schema defined earlier in this batch.
@@ -74,6 +79,17 @@
 //	  n × (tagged, tagged) | 14 *Struct schema ref, struct body |
 //	  15 Decimal zz scale, str | 16 time.Time zz Unix ms, uv nanos
 //
+// Version 1 was the same but for the source maps, which it wrote in full
+// (uv n, n × (str key, tagged value)) for every record; DecodeBatch still
+// reads it, EncodeBatch writes version 2 only. Nothing persists batches.
+//
+// The encoder reuses a source partition definition for the same map or a
+// flat map (scalar values only) with equal keys and identically-typed equal
+// values, and a key set for an offset map with exactly those keys. It
+// remembers only the first 16 of each per batch, and once they are all in
+// use compares a new map by content only with the last one reused, so a
+// batch whose maps all differ costs little more to encode than in full.
+//
 // # Invariants
 //
 //   - Every value takes at least one byte, so DecodeBatch bounds each count
@@ -84,9 +100,14 @@
 //     times come back in UTC, Timestamp/Date/Time values at Kafka's
 //     millisecond precision, Go int as int64, map[string]any under a Map
 //     schema as map[any]any, and schemas with equal structure as one shared
-//     *Schema.
-//   - Decoded strings and []byte values share two copies of the input, so
-//     keeping one keeps the whole batch's memory alive. Decoded values are
-//     the caller's; the encoder retains nothing.
+//     *Schema, and equal source partitions as one shared map.
+//   - Decoded records with the same source partition share one map: treat
+//     decoded SourcePartition maps (like decoded schemas) as read-only.
+//     Source offset maps are each record's own.
+//   - Decoded strings share one copy of the input; decoded []byte values
+//     alias the input itself (with no spare capacity), so the input must not
+//     be modified or reused while the records are in use, and keeping one
+//     value keeps the whole batch's memory alive. The encoder retains
+//     nothing.
 //   - A batch is self-contained: interning never crosses batches.
 package record

@@ -17,8 +17,9 @@ type shapeKey struct {
 	name     string
 }
 
-// encoder writes one batch. Schemas and strings (topics, header keys) are
-// interned: the first use writes a definition, later uses an id.
+// encoder writes one batch. Schemas, strings (topics, header keys), source
+// partitions and source offset key sets are interned: the first use writes a
+// definition, later uses an id (see source.go for the source maps).
 type encoder struct {
 	buf       []byte
 	schemaIDs map[*Schema]uint64     // by pointer: the common case
@@ -26,6 +27,15 @@ type encoder struct {
 	nschemas  uint64
 	strIDs    map[string]uint64
 	scratch   []byte
+
+	parts      []partEntry // the first maxInterned source partitions defined; index = id
+	nparts     uint64      // source partitions defined
+	lastPart   int         // index in parts of the last one reused
+	keysets    [][]string  // the first maxInterned source offset key sets; index = id
+	nkeysets   uint64      // key sets defined
+	lastKeys   int         // index in keysets of the last one reused
+	vals       []any       // scratch: a source offset's values in key set order
+	keyScratch []string    // scratch: its keys, once keysets is full
 }
 
 func (e *encoder) batch(recs []Record) ([]byte, error) {
@@ -96,12 +106,12 @@ func (e *encoder) record(r *Record) error {
 		}
 	}
 	if flags&recSourcePartition != 0 {
-		if err := e.stringMap(r.SourcePartition, 0); err != nil {
+		if err := e.sourcePartition(r.SourcePartition); err != nil {
 			return atPath(err, "sourcePartition")
 		}
 	}
 	if flags&recSourceOffset != 0 {
-		if err := e.stringMap(r.SourceOffset, 0); err != nil {
+		if err := e.sourceOffset(r.SourceOffset); err != nil {
 			return atPath(err, "sourceOffset")
 		}
 	}

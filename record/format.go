@@ -4,7 +4,16 @@ package record
 const (
 	magic0       = 'S'
 	magic1       = 'B'
-	batchVersion = 1
+	batchVersion = 2
+	// batchVersion1 wrote source partition and offset maps in full for
+	// every record; DecodeBatch still reads it.
+	batchVersion1 = 1
+	// maxInterned bounds how many source partition maps and source offset
+	// key sets the encoder remembers per batch for reuse. Definitions past
+	// it are still numbered (the decoder numbers every one) but the encoder
+	// does not look them up again, so its lookups stay cheap on batches
+	// whose maps all differ.
+	maxInterned = 16
 )
 
 // Record flags.

@@ -12,6 +12,10 @@ import (
 func FuzzDecodeBatch(f *testing.F) {
 	seeds := [][]Record{
 		benchBatch()[:3],
+		datagenBatch(true)[:4],
+		{{SourcePartition: map[string]any{"a": 1.5}, SourceOffset: map[string]any{"x": "y", "z": nil}},
+			{SourcePartition: map[string]any{"a": 1.5}, SourceOffset: map[string]any{"x": "w", "z": int8(1)}},
+			{SourcePartition: map[string]any{}, SourceOffset: map[string]any{"q": []byte("b")}}},
 		{{Topic: "t", ValueSchema: userSchema(), Value: user(1), Headers: []Header{{Key: "k", Value: "v"}}}},
 		{{Value: map[string]any{"a": []any{int64(1), 2.5, nil, true, []byte("x")}}, SourceOffset: map[string]any{"p": int64(3)}}},
 		{{ValueSchema: MapSchema(Int32Schema(), OptionalDecimalSchema(2)), Value: map[any]any{int32(1): NewDecimal(-5, 2), int32(2): nil}}},

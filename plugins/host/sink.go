@@ -35,6 +35,9 @@ type sinkTask struct {
 		cancel context.CancelFunc
 		err    error // sticky: why the stream ended
 		seq    uint64
+		// enc is the encode buffer Write reuses from batch to batch; a
+		// Write takes it while it encodes and sends.
+		enc []byte
 	}
 }
 
@@ -80,19 +83,30 @@ func (t *sinkTask) Stop(ctx context.Context) error {
 // Write sends the batch and waits for its answer; errant reports are handed
 // to errant with the records as they were given.
 func (t *sinkTask) Write(ctx context.Context, recs []record.Record, errant sdk.ErrantReporter) error {
-	enc, err := record.EncodeBatch(nil, recs)
+	t.mu.Lock()
+	buf := t.mu.enc
+	t.mu.enc = nil
+	t.mu.Unlock()
+	enc, err := record.EncodeBatch(buf[:0], recs)
 	if err != nil {
+		t.putBuffer(enc[:0])
 		return fmt.Errorf("write: encode batch of %d records: %w", len(recs), err)
 	}
 	stream, acks, ended, err := t.writeStream(ctx)
 	if err != nil {
+		t.putBuffer(enc[:0])
 		return err
 	}
 	t.mu.Lock()
 	t.mu.seq++
 	seq := t.mu.seq
 	t.mu.Unlock()
-	if err := stream.Send(&pb.WriteRequest{Seq: seq, Records: enc}); err != nil && !errors.Is(err, io.EOF) {
+	err = stream.Send(&pb.WriteRequest{Seq: seq, Records: enc})
+	// Send has marshaled the request into gRPC's own buffer (the default
+	// proto codec), which is what it writes, and what it replays if it
+	// retries; enc is not read after Send returns.
+	t.putBuffer(reuseBuffer(enc))
+	if err != nil && !errors.Is(err, io.EOF) {
 		return t.p.callError(ctx, "write", err)
 	}
 	// io.EOF from Send: the stream ended; Recv says why.
@@ -111,6 +125,28 @@ func (t *sinkTask) Write(ctx context.Context, recs []record.Record, errant sdk.E
 			return fmt.Errorf("write: %w", ctx.Err())
 		}
 	}
+}
+
+// putBuffer gives Write's encode buffer back for the next batch.
+func (t *sinkTask) putBuffer(buf []byte) {
+	t.mu.Lock()
+	t.mu.enc = buf
+	t.mu.Unlock()
+}
+
+// maxKeptBuffer bounds reuseBuffer's waste: a buffer over it is kept only
+// while the batches fill at least a quarter of it.
+const maxKeptBuffer = 1 << 20
+
+// reuseBuffer returns the buffer to encode the next batch into, given the one
+// the last batch was encoded in: that one, unless one unusually large batch
+// left it far bigger than the batches now need; then a fresh one sized from
+// the last batch.
+func reuseBuffer(last []byte) []byte {
+	if c := cap(last); c > maxKeptBuffer && c/4 > len(last) {
+		return make([]byte, 0, len(last)+len(last)/4)
+	}
+	return last[:0]
 }
 
 func (t *sinkTask) answer(recs []record.Record, resp *pb.WriteResponse, errant sdk.ErrantReporter) error {

@@ -117,6 +117,11 @@ func (s *sourceServer) Read(stream pb.SourceTask_ReadServer) error {
 
 	tctx := s.srv.ctx(ctx, t.connector, t.id)
 	var balance uint32
+	// buf is the encode buffer, reused from batch to batch: stream.Send
+	// marshals the message into gRPC's own buffer before it returns (the
+	// default proto codec; nothing here keeps or reads it later), so once
+	// Send has returned buf is ours again.
+	var buf []byte
 	for {
 		for balance == 0 {
 			select {
@@ -135,12 +140,13 @@ func (s *sourceServer) Read(stream pb.SourceTask_ReadServer) error {
 		}
 		resp := &pb.ReadResponse{Error: errorMessage(err)}
 		if err == nil && len(recs) > 0 {
-			// A fresh buffer each time: gRPC may read a sent message lazily.
-			buf, err := record.EncodeBatch(nil, recs)
+			enc, err := record.EncodeBatch(buf[:0], recs)
 			if err != nil {
 				resp.Error = errorMessage(fmt.Errorf("encode batch of %d records: %w", len(recs), err))
+				buf = enc[:0]
 			} else {
-				resp.Records, resp.Count = buf, uint32(len(recs))
+				resp.Records, resp.Count = enc, uint32(len(recs))
+				buf = reuseBuffer(enc)
 			}
 		}
 		if err := stream.Send(resp); err != nil {
@@ -164,4 +170,19 @@ func offsetsFromProto(in []*pb.SourceOffset) ([]SourceOffset, error) {
 		out = append(out, SourceOffset{Partition: p, Offset: off})
 	}
 	return out, nil
+}
+
+// maxKeptBuffer bounds reuseBuffer's waste: a buffer over it is kept only
+// while the batches fill at least a quarter of it.
+const maxKeptBuffer = 1 << 20
+
+// reuseBuffer returns the buffer to encode the next batch into, given the one
+// the last batch was encoded in: that one, unless one unusually large batch
+// left it far bigger than the batches now need; then a fresh one sized from
+// the last batch.
+func reuseBuffer(last []byte) []byte {
+	if c := cap(last); c > maxKeptBuffer && c/4 > len(last) {
+		return make([]byte, 0, len(last)+len(last)/4)
+	}
+	return last[:0]
 }

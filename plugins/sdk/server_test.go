@@ -1,6 +1,7 @@
 package sdk
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -44,7 +45,7 @@ func (readCounterConnector) TaskConfigs(context.Context, map[string]string, int)
 func (c readCounterConnector) NewTask() SourceTask { return c.task }
 
 // serveInProcess runs the plugin's gRPC services on an in-memory listener.
-func serveInProcess(t *testing.T, cs ...Connector) *grpc.ClientConn {
+func serveInProcess(t testing.TB, cs ...Connector) *grpc.ClientConn {
 	t.Helper()
 	lis := bufconn.Listen(1 << 20)
 	s := grpc.NewServer()
@@ -168,5 +169,108 @@ func TestErrantCollector(t *testing.T) {
 	if c.out[1].GetIndex() != 2 || err != nil || len(recs) != 1 || recs[0].Topic != "other" ||
 		c.out[1].GetError().GetClass() != pb.Error_CLASS_FATAL {
 		t.Errorf("out-of-batch report = %v (%v, %v)", c.out[1], recs, err)
+	}
+}
+
+// varyingSource returns batches whose sizes grow and shrink (one over
+// maxKeptBuffer) and whose values differ per batch, so a batch corrupted by
+// the reuse of the encode buffer shows.
+type varyingSource struct {
+	UnimplementedSourceTask
+	n int
+}
+
+var varyingSizes = []int{10, 1000, 100, 3 << 20, 50, 2000, 1, 700}
+
+func varyingBatch(n int) []record.Record {
+	size := varyingSizes[n%len(varyingSizes)]
+	recs := make([]record.Record, 1+size/1000)
+	for i := range recs {
+		v := make([]byte, min(size, 1000))
+		for j := range v {
+			v[j] = byte(n + i + j)
+		}
+		recs[i] = record.Record{Topic: "t", Key: int64(n), Value: v}
+	}
+	return recs
+}
+
+func (s *varyingSource) Read(context.Context) ([]record.Record, error) {
+	s.n++
+	return varyingBatch(s.n), nil
+}
+
+// TestReadReusedBufferIntact: with credit for many batches the plugin
+// encodes the next batch while earlier ones are still on their way; each
+// batch still arrives as it was read.
+func TestReadReusedBufferIntact(t *testing.T) {
+	conn := serveInProcess(t, varyingConnector{})
+	ctx := t.Context()
+	ref := &pb.TaskRef{Connector: "vary", Task: "1"}
+	src := pb.NewSourceTaskClient(conn)
+	if _, err := src.Configure(ctx, &pb.ConfigureRequest{Task: ref}); err != nil {
+		t.Fatal(err)
+	}
+	stream, err := src.Read(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const batches = 40
+	for _, m := range []*pb.ReadRequest{
+		{Msg: &pb.ReadRequest_Start{Start: ref}},
+		{Msg: &pb.ReadRequest_Credit{Credit: batches}},
+	} {
+		if err := stream.Send(m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got []*pb.ReadResponse
+	for range batches {
+		m, err := stream.Recv()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, m)
+	}
+	for i, m := range got {
+		recs, err := record.DecodeBatch(m.GetRecords())
+		if err != nil {
+			t.Fatalf("batch %d: %v", i+1, err)
+		}
+		want := varyingBatch(i + 1)
+		if len(recs) != len(want) || int(m.GetCount()) != len(want) {
+			t.Fatalf("batch %d: %d records (count %d), want %d", i+1, len(recs), m.GetCount(), len(want))
+		}
+		for j := range recs {
+			if recs[j].Key != want[j].Key || !bytes.Equal(recs[j].Value.([]byte), want[j].Value.([]byte)) {
+				t.Fatalf("batch %d record %d differs", i+1, j)
+			}
+		}
+	}
+}
+
+type varyingConnector struct{}
+
+func (varyingConnector) Spec() Spec { return Spec{Name: "vary", Kind: Source} }
+func (varyingConnector) Validate(context.Context, map[string]string) map[string][]string {
+	return nil
+}
+func (varyingConnector) TaskConfigs(context.Context, map[string]string, int) ([]map[string]string, error) {
+	return nil, nil
+}
+func (varyingConnector) NewTask() SourceTask { return &varyingSource{} }
+
+func TestReuseBuffer(t *testing.T) {
+	small := make([]byte, 100, 200)
+	if b := reuseBuffer(small); len(b) != 0 || cap(b) != 200 {
+		t.Errorf("small buffer: len %d cap %d, want it kept", len(b), cap(b))
+	}
+	full := make([]byte, 3<<20, 4<<20)
+	if b := reuseBuffer(full); cap(b) != 4<<20 {
+		t.Errorf("large full buffer: cap %d, want it kept", cap(b))
+	}
+	sparse := make([]byte, 1000, 4<<20)
+	if b := reuseBuffer(sparse); len(b) != 0 || cap(b) >= 4<<20 || cap(b) < 1000 {
+		t.Errorf("large sparse buffer: len %d cap %d, want a fresh one sized from 1000", len(b), cap(b))
 	}
 }
