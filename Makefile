@@ -8,7 +8,7 @@ export SLUICE_BIN := $(CURDIR)/$(BIN)
 # plugin protocol + SDK + host (docs/adr/0010).
 MODULES := . record plugins
 # Packages with concurrency, tested again under the race detector.
-RACE_PKGS := ./broker/... ./runtime/...
+RACE_PKGS := ./broker/... ./runtime/... ./api/...
 
 .DEFAULT_GOAL := help
 

@@ -36,6 +36,7 @@ func newRootCmd() *cobra.Command {
 		newGroupsCmd(),
 		newPluginCmd(),
 		newConnectCmd(),
+		newConnectorsCmd(),
 	)
 	return root
 }
