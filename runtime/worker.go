@@ -28,6 +28,10 @@ type Options struct {
 	// ProgressInterval is how often a progress line is logged per
 	// connector: 0 means 5s, negative means never.
 	ProgressInterval time.Duration
+	// OnTaskStatus, when set, is called after every change of a task's
+	// status (a distributed herder writes it to the status topic). It runs
+	// on the task's goroutine and must not block.
+	OnTaskStatus func(TaskStatus)
 }
 
 // Worker runs connectors' tasks in this process: the standalone herder.
@@ -38,6 +42,7 @@ type Worker struct {
 	converters ConverterFactory
 	logger     *slog.Logger
 	progress   time.Duration
+	onStatus   func(TaskStatus)
 
 	mu struct {
 		sync.Mutex
@@ -79,7 +84,7 @@ func NewWorker(opts Options) (*Worker, error) {
 	if opts.Converters == nil {
 		opts.Converters = DefaultConverters
 	}
-	w := &Worker{cfg: opts.Config, plugins: opts.Plugins, offsets: opts.Offsets, converters: opts.Converters, logger: opts.Logger, progress: opts.ProgressInterval}
+	w := &Worker{cfg: opts.Config, plugins: opts.Plugins, offsets: opts.Offsets, converters: opts.Converters, logger: opts.Logger, progress: opts.ProgressInterval, onStatus: opts.OnTaskStatus}
 	if w.logger == nil {
 		w.logger = slog.New(slog.DiscardHandler)
 	}
@@ -131,7 +136,6 @@ func (w *Worker) Status(connector string) []TaskStatus {
 
 func (w *Worker) setStatus(id TaskID, state State, trace string, restart bool) {
 	w.mu.Lock()
-	defer w.mu.Unlock()
 	s, ok := w.mu.status[id]
 	if !ok {
 		s = &TaskStatus{ID: id}
@@ -140,6 +144,11 @@ func (w *Worker) setStatus(id TaskID, state State, trace string, restart bool) {
 	s.State, s.Trace = state, trace
 	if restart {
 		s.Restarts++
+	}
+	cp := *s
+	w.mu.Unlock()
+	if w.onStatus != nil {
+		w.onStatus(cp)
 	}
 }
 

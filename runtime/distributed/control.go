@@ -1,0 +1,280 @@
+package distributed
+
+import (
+	"context"
+	"maps"
+	"slices"
+
+	"github.com/sluicehq/sluice/api"
+	"github.com/sluicehq/sluice/plugins/sdk"
+	"github.com/sluicehq/sluice/runtime"
+	"github.com/sluicehq/sluice/runtime/cluster"
+)
+
+// RestartConnector implements api.Herder. Work this worker runs restarts
+// here; the answer marks what restarts RESTARTING.
+func (h *Herder) RestartConnector(ctx context.Context, req api.RestartRequest) (api.ConnectorStateInfo, error) {
+	st, err := h.ConnectorStatus(ctx, req.Connector)
+	if err != nil {
+		return st, err
+	}
+	return call(ctx, h, func(t *tick) (api.ConnectorStateInfo, error) {
+		if err := t.leaderCheck(); err != nil {
+			return api.ConnectorStateInfo{}, err
+		}
+		if !req.OnlyFailed || st.Connector.State == api.StateFailed {
+			st.Connector.State = api.StateRestarting
+		}
+		if req.IncludeTasks {
+			for i := range st.Tasks {
+				if req.OnlyFailed && st.Tasks[i].State != api.StateFailed {
+					continue
+				}
+				st.Tasks[i].State, st.Tasks[i].Trace = api.StateRestarting, ""
+				t.stopTask(cluster.TaskID{Connector: req.Connector, Task: st.Tasks[i].ID})
+			}
+		}
+		t.reconcile(ctx)
+		return st, nil
+	})
+}
+
+// RestartTask implements api.Herder: the task's owner restarts it; other
+// workers send the request there (NotLeaderError with the owner's URL).
+func (h *Herder) RestartTask(ctx context.Context, id api.TaskID) error {
+	_, err := call(ctx, h, func(t *tick) (struct{}, error) {
+		cid := cluster.TaskID{Connector: id.Connector, Task: id.Task}
+		if id.Task < 0 || id.Task >= t.snap.TaskCounts[id.Connector] {
+			return struct{}{}, api.Errorf(api.ErrNotFound, "Task %s-%d not found", id.Connector, id.Task)
+		}
+		if !slices.Contains(t.owned.Tasks, cid) {
+			if st, ok := h.status.Task(cid); ok && st.WorkerID != "" && st.WorkerID != h.cfg.WorkerID {
+				return struct{}{}, &api.NotLeaderError{LeaderURL: "http://" + st.WorkerID}
+			}
+			return struct{}{}, api.Errorf(api.ErrConflict, "Task %s-%d is not assigned to a worker at the moment", id.Connector, id.Task)
+		}
+		t.stopTask(cid)
+		t.reconcile(ctx)
+		return struct{}{}, nil
+	})
+	return err
+}
+
+func (h *Herder) setTarget(ctx context.Context, name string, target cluster.TargetState) error {
+	_, err := call(ctx, h, func(t *tick) (struct{}, error) {
+		if err := t.leaderCheck(); err != nil {
+			return struct{}{}, err
+		}
+		if _, ok := h.configs.Snapshot().Connectors[name]; !ok {
+			return struct{}{}, notFound(name)
+		}
+		wctx, cancel := context.WithTimeout(ctx, writeTimeout)
+		defer cancel()
+		return struct{}{}, h.configs.PutTargetState(wctx, name, target)
+	})
+	return err
+}
+
+// PauseConnector implements api.Herder.
+func (h *Herder) PauseConnector(ctx context.Context, name string) error {
+	return h.setTarget(ctx, name, cluster.TargetPaused)
+}
+
+// ResumeConnector implements api.Herder.
+func (h *Herder) ResumeConnector(ctx context.Context, name string) error {
+	return h.setTarget(ctx, name, cluster.TargetStarted)
+}
+
+// StopConnector implements api.Herder: the connector's owner then writes
+// an empty set of task configs, as Kafka 3.5+ does.
+func (h *Herder) StopConnector(ctx context.Context, name string) error {
+	return h.setTarget(ctx, name, cluster.TargetStopped)
+}
+
+// ActiveTopics implements api.Herder from the status topic.
+func (h *Herder) ActiveTopics(ctx context.Context, name string) ([]string, error) {
+	s, err := h.snapshot(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := s.Connectors[name]; !ok {
+		return nil, notFound(name)
+	}
+	return slices.Sorted(maps.Keys(h.status.Topics(name))), nil
+}
+
+// ResetActiveTopics implements api.Herder.
+func (h *Herder) ResetActiveTopics(ctx context.Context, name string) error {
+	_, err := call(ctx, h, func(t *tick) (struct{}, error) {
+		if err := t.leaderCheck(); err != nil {
+			return struct{}{}, err
+		}
+		if _, ok := h.configs.Snapshot().Connectors[name]; !ok {
+			return struct{}{}, notFound(name)
+		}
+		for topic := range h.status.Topics(name) {
+			if err := h.status.DeleteTopic(ctx, name, topic); err != nil {
+				return struct{}{}, err
+			}
+		}
+		return struct{}{}, nil
+	})
+	return err
+}
+
+// Offsets implements api.Herder (source connectors' offsets).
+func (h *Herder) Offsets(ctx context.Context, name string) (api.ConnectorOffsets, error) {
+	s, err := h.snapshot(ctx)
+	if err != nil {
+		return api.ConnectorOffsets{}, err
+	}
+	if _, ok := s.Connectors[name]; !ok {
+		return api.ConnectorOffsets{}, notFound(name)
+	}
+	if err := h.offsets.ReadToEnd(ctx); err != nil {
+		return api.ConnectorOffsets{}, err
+	}
+	offs, err := h.offsets.Load(name)
+	if err != nil {
+		return api.ConnectorOffsets{}, err
+	}
+	out := api.ConnectorOffsets{Offsets: []api.ConnectorOffset{}}
+	for _, o := range offs {
+		out.Offsets = append(out.Offsets, api.ConnectorOffset{Partition: o.Partition, Offset: o.Offset})
+	}
+	return out, nil
+}
+
+func (h *Herder) changeOffsets(ctx context.Context, name string, f func() ([]sdk.SourceOffset, error), msg string) (string, error) {
+	return call(ctx, h, func(t *tick) (string, error) {
+		if err := t.leaderCheck(); err != nil {
+			return "", err
+		}
+		s := h.configs.Snapshot()
+		if _, ok := s.Connectors[name]; !ok {
+			return "", notFound(name)
+		}
+		if s.TargetStates[name] != cluster.TargetStopped {
+			return "", api.Errorf(api.ErrConnectorNotStopped, "Connectors must be in the STOPPED state before their offsets can be modified. "+
+				"This can be done for the specified connector by issuing a 'PUT' request to the '/connectors/%s/stop' endpoint", name)
+		}
+		offs, err := f()
+		if err != nil {
+			return "", err
+		}
+		if err := h.offsets.Set(ctx, name, offs); err != nil {
+			return "", err
+		}
+		return msg, nil
+	})
+}
+
+// AlterOffsets implements api.Herder.
+func (h *Herder) AlterOffsets(ctx context.Context, name string, offsets []api.ConnectorOffset) (string, error) {
+	return h.changeOffsets(ctx, name, func() ([]sdk.SourceOffset, error) {
+		var out []sdk.SourceOffset
+		for _, o := range offsets {
+			out = append(out, sdk.SourceOffset{Partition: o.Partition, Offset: o.Offset})
+		}
+		return out, nil
+	}, "The offsets for this connector have been altered successfully")
+}
+
+// ResetOffsets implements api.Herder.
+func (h *Herder) ResetOffsets(ctx context.Context, name string) (string, error) {
+	return h.changeOffsets(ctx, name, func() ([]sdk.SourceOffset, error) {
+		if err := h.offsets.ReadToEnd(ctx); err != nil {
+			return nil, err
+		}
+		offs, err := h.offsets.Load(name)
+		for i := range offs {
+			offs[i].Offset = nil
+		}
+		return offs, err
+	}, "The offsets for this connector have been reset successfully")
+}
+
+// Plugins implements api.Herder over Options.PluginClasses.
+func (h *Herder) Plugins(ctx context.Context, connectorsOnly bool) ([]api.PluginInfo, error) {
+	var out []api.PluginInfo
+	for _, class := range h.classes {
+		c, err := h.plugins.Connector(ctx, class)
+		if err != nil {
+			continue
+		}
+		spec := c.Spec()
+		c.Close(context.WithoutCancel(ctx))
+		typ := api.PluginSource
+		if spec.Kind == sdk.Sink {
+			typ = api.PluginSink
+		}
+		out = append(out, api.PluginInfo{Class: spec.Name, Type: typ, Version: spec.Version})
+	}
+	return out, nil
+}
+
+// pluginDef is the framework's connector keys plus the plugin's own.
+func (h *Herder) pluginDef(ctx context.Context, class string) (*sdk.ConfigDef, string, error) {
+	c, err := h.plugins.Connector(ctx, class)
+	if err != nil {
+		return nil, "", api.Errorf(api.ErrNotFound, "Unknown plugin %s.", class)
+	}
+	defer c.Close(context.WithoutCancel(ctx))
+	spec := c.Spec()
+	def := runtime.ConnectorConfigDef()
+	if spec.Config != nil {
+		for _, k := range spec.Config.Keys() {
+			if _, ok := def.Key(k.Name); !ok {
+				def.Define(k)
+			}
+		}
+	}
+	return def, spec.Name, nil
+}
+
+// PluginConfig implements api.Herder.
+func (h *Herder) PluginConfig(ctx context.Context, class string) ([]api.ConfigKeyInfo, error) {
+	def, _, err := h.pluginDef(ctx, class)
+	if err != nil {
+		return nil, err
+	}
+	var out []api.ConfigKeyInfo
+	for i, k := range def.Keys() {
+		out = append(out, api.KeyInfo(k, "", i+1))
+	}
+	return out, nil
+}
+
+// Validate implements api.Herder.
+func (h *Herder) Validate(ctx context.Context, class string, config map[string]string) (api.ConfigInfos, error) {
+	def, name, err := h.pluginDef(ctx, class)
+	if err != nil {
+		return api.ConfigInfos{}, api.Errorf(api.ErrBadRequest, "Unknown connector class %s", class)
+	}
+	return api.Validation(name, "Common", def, config), nil
+}
+
+// Worker implements api.Herder, answered by the tick loop.
+func (h *Herder) Worker(ctx context.Context) (api.WorkerState, error) {
+	select {
+	case <-h.started:
+	default:
+		return api.WorkerState{WorkerID: h.cfg.WorkerID, Rebalancing: true,
+			Details: "The worker is creating or reading its internal topics."}, nil
+	}
+	return call(ctx, h, func(t *tick) (api.WorkerState, error) {
+		h.mu.Lock()
+		reb := h.mu.rebalancing
+		h.mu.Unlock()
+		ws := api.WorkerState{Ready: t.ready, WorkerID: h.cfg.WorkerID, KafkaClusterID: h.clusterID, LeaderURL: t.leaderURL, IsLeader: t.leader && t.ready,
+			Rebalancing: reb, Generation: t.generation}
+		if !t.ready {
+			ws.Details = "The worker is joining its group."
+		}
+		return ws, nil
+	})
+}
+
+// Starts counts the task starts of this worker (a restart after a failure
+// inside a run is not counted: it is the same assignment).
+func (h *Herder) Starts() int64 { return h.starts.Load() }

@@ -1,0 +1,262 @@
+package distributed
+
+import (
+	"context"
+	"errors"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/sluicehq/sluice/api"
+	"github.com/sluicehq/sluice/plugins/sdk"
+	"github.com/sluicehq/sluice/runtime"
+	"github.com/sluicehq/sluice/runtime/cluster"
+)
+
+var _ api.Herder = (*Herder)(nil)
+
+const writeTimeout = 30 * time.Second
+
+// snapshot answers reads from the local replica of the configs topic.
+func (h *Herder) snapshot(ctx context.Context) (cluster.ConfigSnapshot, error) {
+	select {
+	case <-h.started:
+		return h.configs.Snapshot(), nil
+	case <-ctx.Done():
+		return cluster.ConfigSnapshot{}, api.Errorf(api.ErrStarting, "The worker is still starting")
+	}
+}
+
+// leaderLocked is the check every write makes on the tick goroutine.
+func (t *tick) leaderCheck() error {
+	switch {
+	case !t.ready:
+		return &api.NotLeaderError{}
+	case !t.leader:
+		return &api.NotLeaderError{LeaderURL: t.leaderURL}
+	}
+	return nil
+}
+
+func (h *Herder) typeOf(ctx context.Context, class string) api.ConnectorType {
+	c, err := h.plugins.Connector(ctx, class)
+	if err != nil {
+		return api.TypeUnknown
+	}
+	defer c.Close(context.WithoutCancel(ctx))
+	if c.Spec().Kind == sdk.Sink {
+		return api.TypeSink
+	}
+	return api.TypeSource
+}
+
+func notFound(name string) error { return api.Errorf(api.ErrNotFound, "Connector %s not found", name) }
+
+func (h *Herder) info(ctx context.Context, s cluster.ConfigSnapshot, name string) api.ConnectorInfo {
+	tasks := []api.TaskID{}
+	for i := range s.TaskCounts[name] {
+		tasks = append(tasks, api.TaskID{Connector: name, Task: i})
+	}
+	cfg := maps.Clone(s.Connectors[name])
+	return api.ConnectorInfo{Name: name, Config: cfg, Tasks: tasks, Type: h.typeOf(ctx, cfg[runtime.ConnectorClassConfig])}
+}
+
+// Connectors implements api.Herder.
+func (h *Herder) Connectors(ctx context.Context) ([]string, error) {
+	s, err := h.snapshot(ctx)
+	return slices.Sorted(maps.Keys(s.Connectors)), err
+}
+
+// ConnectorInfo implements api.Herder.
+func (h *Herder) ConnectorInfo(ctx context.Context, name string) (api.ConnectorInfo, error) {
+	s, err := h.snapshot(ctx)
+	if err != nil {
+		return api.ConnectorInfo{}, err
+	}
+	if _, ok := s.Connectors[name]; !ok {
+		return api.ConnectorInfo{}, notFound(name)
+	}
+	return h.info(ctx, s, name), nil
+}
+
+// invalid turns a validation failure into Kafka's 400 answer.
+func invalid(err error) error {
+	var ce *runtime.ConfigError
+	if !errors.As(err, &ce) {
+		return api.Errorf(api.ErrBadRequest, "Connector configuration is invalid: %v", err)
+	}
+	var lines []string
+	for _, k := range ce.Properties() {
+		for _, p := range ce.Problems[k] {
+			lines = append(lines, "Invalid value for configuration "+k+": "+p)
+		}
+	}
+	return api.Errorf(api.ErrBadRequest, "Connector configuration is invalid and contains the following %d error(s):\n%s\n"+
+		"You can also find the above list of errors at the endpoint `/connector-plugins/{connectorType}/config/validate`",
+		len(lines), strings.Join(lines, "\n"))
+}
+
+// putConfig validates and writes a connector's config (and its target
+// state when given) on the leader.
+func (t *tick) putConfig(ctx context.Context, name string, config map[string]string, target cluster.TargetState) error {
+	if _, err := t.h.worker.ValidateConnector(ctx, config); err != nil {
+		return invalid(err)
+	}
+	wctx, cancel := context.WithTimeout(ctx, writeTimeout)
+	defer cancel()
+	if target != "" {
+		if err := t.h.configs.PutTargetState(wctx, name, target); err != nil {
+			return err
+		}
+	}
+	return t.h.configs.PutConnectorConfig(wctx, name, config)
+}
+
+func targetOf(s api.TargetState) cluster.TargetState {
+	switch s {
+	case api.TargetPaused:
+		return cluster.TargetPaused
+	case api.TargetStopped:
+		return cluster.TargetStopped
+	}
+	return cluster.TargetStarted
+}
+
+// CreateConnector implements api.Herder.
+func (h *Herder) CreateConnector(ctx context.Context, name string, config map[string]string, initial api.TargetState) (api.ConnectorInfo, error) {
+	return call(ctx, h, func(t *tick) (api.ConnectorInfo, error) {
+		if err := t.leaderCheck(); err != nil {
+			return api.ConnectorInfo{}, err
+		}
+		if _, ok := h.configs.Snapshot().Connectors[name]; ok {
+			return api.ConnectorInfo{}, api.Errorf(api.ErrAlreadyExists, "Connector %s already exists", name)
+		}
+		if err := t.putConfig(ctx, name, config, targetOf(initial)); err != nil {
+			return api.ConnectorInfo{}, err
+		}
+		return h.info(ctx, h.configs.Snapshot(), name), nil
+	})
+}
+
+// PutConnectorConfig implements api.Herder.
+func (h *Herder) PutConnectorConfig(ctx context.Context, name string, config map[string]string) (api.ConnectorInfo, bool, error) {
+	type res struct {
+		info    api.ConnectorInfo
+		created bool
+	}
+	r, err := call(ctx, h, func(t *tick) (res, error) {
+		if err := t.leaderCheck(); err != nil {
+			return res{}, err
+		}
+		_, exists := h.configs.Snapshot().Connectors[name]
+		target := cluster.TargetState("")
+		if !exists {
+			target = cluster.TargetStarted
+		}
+		if err := t.putConfig(ctx, name, config, target); err != nil {
+			return res{}, err
+		}
+		return res{h.info(ctx, h.configs.Snapshot(), name), !exists}, nil
+	})
+	return r.info, r.created, err
+}
+
+// PatchConnectorConfig implements api.Herder.
+func (h *Herder) PatchConnectorConfig(ctx context.Context, name string, patch map[string]*string) (api.ConnectorInfo, error) {
+	return call(ctx, h, func(t *tick) (api.ConnectorInfo, error) {
+		if err := t.leaderCheck(); err != nil {
+			return api.ConnectorInfo{}, err
+		}
+		old, ok := h.configs.Snapshot().Connectors[name]
+		if !ok {
+			return api.ConnectorInfo{}, notFound(name)
+		}
+		cfg := maps.Clone(old)
+		for k, v := range patch {
+			if v == nil {
+				delete(cfg, k)
+			} else {
+				cfg[k] = *v
+			}
+		}
+		if err := t.putConfig(ctx, name, cfg, ""); err != nil {
+			return api.ConnectorInfo{}, err
+		}
+		return h.info(ctx, h.configs.Snapshot(), name), nil
+	})
+}
+
+// DeleteConnector implements api.Herder.
+func (h *Herder) DeleteConnector(ctx context.Context, name string) error {
+	_, err := call(ctx, h, func(t *tick) (struct{}, error) {
+		if err := t.leaderCheck(); err != nil {
+			return struct{}{}, err
+		}
+		if _, ok := h.configs.Snapshot().Connectors[name]; !ok {
+			return struct{}{}, notFound(name)
+		}
+		wctx, cancel := context.WithTimeout(ctx, writeTimeout)
+		defer cancel()
+		return struct{}{}, h.configs.DeleteConnector(wctx, name)
+	})
+	return err
+}
+
+func taskState(id int, st cluster.Status, ok bool) api.TaskState {
+	if !ok {
+		return api.TaskState{ID: id, State: api.StateUnassigned}
+	}
+	return api.TaskState{ID: id, State: string(st.State), WorkerID: st.WorkerID, Trace: st.Trace}
+}
+
+// ConnectorStatus implements api.Herder.
+func (h *Herder) ConnectorStatus(ctx context.Context, name string) (api.ConnectorStateInfo, error) {
+	s, err := h.snapshot(ctx)
+	if err != nil {
+		return api.ConnectorStateInfo{}, err
+	}
+	props, ok := s.Connectors[name]
+	if !ok {
+		return api.ConnectorStateInfo{}, api.Errorf(api.ErrNotFound, "No status found for connector %s", name)
+	}
+	out := api.ConnectorStateInfo{Name: name, Tasks: []api.TaskState{}, Type: h.typeOf(ctx, props[runtime.ConnectorClassConfig])}
+	out.Connector.State = api.StateUnassigned
+	if st, ok := h.status.Connector(name); ok {
+		out.Connector = api.ConnectorState{State: string(st.State), WorkerID: st.WorkerID, Trace: st.Trace}
+	}
+	for i := range s.TaskCounts[name] {
+		st, ok := h.status.Task(cluster.TaskID{Connector: name, Task: i})
+		out.Tasks = append(out.Tasks, taskState(i, st, ok))
+	}
+	return out, nil
+}
+
+// TaskStatus implements api.Herder.
+func (h *Herder) TaskStatus(ctx context.Context, id api.TaskID) (api.TaskState, error) {
+	s, err := h.snapshot(ctx)
+	if err != nil {
+		return api.TaskState{}, err
+	}
+	if id.Task < 0 || id.Task >= s.TaskCounts[id.Connector] {
+		return api.TaskState{}, api.Errorf(api.ErrNotFound, "No status found for task %s-%d", id.Connector, id.Task)
+	}
+	st, ok := h.status.Task(cluster.TaskID{Connector: id.Connector, Task: id.Task})
+	return taskState(id.Task, st, ok), nil
+}
+
+// TaskConfigs implements api.Herder.
+func (h *Herder) TaskConfigs(ctx context.Context, name string) ([]api.TaskInfo, error) {
+	s, err := h.snapshot(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := s.Connectors[name]; !ok {
+		return nil, notFound(name)
+	}
+	out := []api.TaskInfo{}
+	for i, cfg := range s.TaskConfigs(name) {
+		out = append(out, api.TaskInfo{ID: api.TaskID{Connector: name, Task: i}, Config: cfg})
+	}
+	return out, nil
+}
