@@ -37,6 +37,8 @@ func newRootCmd() *cobra.Command {
 		newPluginCmd(),
 		newConnectCmd(),
 		newConnectorsCmd(),
+		newWorkerCmd(),
+		newServerCmd(),
 	)
 	return root
 }
