@@ -21,7 +21,7 @@ build: ## build bin/sluice
 	$(GO) build -o $(BIN) ./cmd/sluice
 
 .PHONY: run
-run: build ## run the broker with a demo producer and consumer (data in ./data)
+run: build ## the all-in-one server (broker :9092, REST :8083) with a demo pipeline DatagenSource -> FileStreamSink (data in ./data)
 	./$(BIN) demo --data-dir ./data
 
 .PHONY: deps

@@ -5,28 +5,33 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/sluicehq/sluice/api/client"
 	"github.com/sluicehq/sluice/broker"
 )
 
-// newDemoCmd runs the bundled broker and a standalone worker with a demo
-// pipeline, DatagenSource → broker → FileStreamSink, and prints progress,
-// so that `make run` shows data moving.
+// newDemoCmd runs the all-in-one server (bundled broker, a distributed
+// worker and the REST API) and creates a demo pipeline over REST,
+// DatagenSource → broker → FileStreamSink, then prints progress, so that
+// `make run` shows data moving.
 func newDemoCmd() *cobra.Command {
 	var (
 		cfg  broker.Config
+		rest string
 		rate int
 	)
 	cmd := &cobra.Command{
 		Use:   "demo",
-		Short: "Run the broker and a demo pipeline (DatagenSource → broker → FileStreamSink) that prints progress",
+		Short: "Run the all-in-one server with a demo pipeline (DatagenSource → broker → FileStreamSink) that prints progress",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			logger, err := newLogger("warn")
@@ -34,7 +39,6 @@ func newDemoCmd() *cobra.Command {
 				return err
 			}
 			cfg.Logger = logger
-			cfg.Configs = map[string]string{"group.initial.rebalance.delay.ms": "0"}
 			b, err := broker.New(cfg)
 			if err != nil {
 				return err
@@ -47,17 +51,37 @@ func newDemoCmd() *cobra.Command {
 			go func() { served <- b.Serve(brokerCtx) }()
 			ctx := cmd.Context()
 
-			dir := filepath.Join(cfg.DataDir, "demo")
-			files, sinkFile, err := writeDemoConfigs(dir, b.Addr(), rate)
+			dir, err := filepath.Abs(filepath.Join(cfg.DataDir, "demo"))
+			if err == nil {
+				err = os.MkdirAll(dir, 0o755)
+			}
 			if err != nil {
 				stopBroker()
 				<-served
 				return err
 			}
-			fmt.Printf("sluice broker on %s (data in %s)\n", b.Addr(), cfg.DataDir)
-			fmt.Printf("demo pipeline: DatagenSource -> topic demo-users -> FileStreamSink -> %s; Ctrl-C stops\n", sinkFile)
-			go reportDemo(ctx, b.Addr(), sinkFile)
-			runErr := runStandalone(ctx, files[0], files[1:], logger, discoverPlugins)
+			sinkFile := filepath.Join(dir, "users.jsonl")
+			wf := workerFlags{bootstrap: b.Addr(), groupID: "sluice-demo", rest: rest}
+			props, err := wf.workerProps("")
+			if err != nil {
+				return err
+			}
+			ready := make(chan string, 1)
+			worked := make(chan error, 1)
+			go func() { worked <- runWorker(ctx, props, logger, ready) }()
+			var runErr error
+			select {
+			case addr := <-ready:
+				fmt.Printf("sluice: broker on %s, REST API on http://%s (data in %s)\n", b.Addr(), addr, cfg.DataDir)
+				if err := createDemoPipeline(ctx, "http://"+addr, rate, sinkFile); err != nil {
+					fmt.Fprintln(os.Stderr, "demo:", err)
+				} else {
+					fmt.Printf("demo pipeline: DatagenSource -> topic demo-users -> FileStreamSink -> %s; try: sluice connectors list --rest http://%s; Ctrl-C stops\n", sinkFile, addr)
+					go reportDemo(ctx, b.Addr(), sinkFile)
+				}
+				runErr = <-worked
+			case runErr = <-worked:
+			}
 			stopBroker()
 			if err := <-served; err != nil {
 				return err
@@ -71,49 +95,45 @@ func newDemoCmd() *cobra.Command {
 	f := cmd.Flags()
 	f.StringVar(&cfg.DataDir, "data-dir", envOr("SLUICE_DATA_DIR", "./data"), "data directory")
 	f.StringVar(&cfg.Listen, "listen", envOr("SLUICE_LISTEN", "127.0.0.1:9092"), "host:port of the Kafka listener")
+	f.StringVar(&rest, "rest", envOr("SLUICE_REST_LISTEN", "127.0.0.1:8083"), "host:port of the REST API")
 	f.IntVar(&rate, "rate", 1000, "records per second the demo source generates")
 	return cmd
 }
 
-// writeDemoConfigs writes the worker and connector properties files of the
-// demo pipeline and returns their paths (worker first) and the sink file.
-func writeDemoConfigs(dir, bootstrap string, rate int) ([]string, string, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, "", err
-	}
-	sink := filepath.Join(dir, "users.jsonl")
-	files := map[string]string{
-		"worker.properties": fmt.Sprintf(`bootstrap.servers=%s
-key.converter=org.apache.kafka.connect.storage.StringConverter
-value.converter=org.apache.kafka.connect.json.JsonConverter
-value.converter.schemas.enable=false
-offset.storage.file.filename=%s
-offset.flush.interval.ms=1000
-`, bootstrap, filepath.Join(dir, "offsets.json")),
-		"datagen.properties": fmt.Sprintf(`name=demo-datagen
-connector.class=DatagenSource
-tasks.max=1
-topic=demo-users
-schema=users
-records.per.second=%d
-key.cardinality=100
-`, rate),
-		"file-sink.properties": fmt.Sprintf(`name=demo-file-sink
-connector.class=FileStreamSink
-tasks.max=1
-topics=demo-users
-file=%s
-`, sink),
-	}
-	var paths []string
-	for _, name := range []string{"worker.properties", "datagen.properties", "file-sink.properties"} {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, []byte(files[name]), 0o644); err != nil {
-			return nil, "", err
+// createDemoPipeline creates (or updates) the demo connectors over REST.
+func createDemoPipeline(ctx context.Context, restURL string, rate int, sinkFile string) error {
+	c := client.New(restURL)
+	for name, conf := range map[string]map[string]string{
+		"demo-datagen": {
+			"connector.class": "DatagenSource", "tasks.max": "1", "topic": "demo-users", "schema": "users",
+			"records.per.second": strconv.Itoa(rate), "key.cardinality": "100",
+			"key.converter": "org.apache.kafka.connect.storage.StringConverter",
+		},
+		"demo-file-sink": {
+			"connector.class": "FileStreamSink", "tasks.max": "1", "topics": "demo-users", "file": sinkFile,
+			"key.converter": "org.apache.kafka.connect.storage.StringConverter",
+		},
+	} {
+		// The worker answers 409 until it has joined its group and knows
+		// the leader: retry for a while.
+		deadline := time.Now().Add(60 * time.Second)
+		for {
+			_, _, err := c.PutConnectorConfig(ctx, name, conf)
+			if err == nil {
+				break
+			}
+			var ce *client.Error
+			if !errors.As(err, &ce) || ce.StatusCode != http.StatusConflict || time.Now().After(deadline) {
+				return fmt.Errorf("create connector %s: %w", name, err)
+			}
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(200 * time.Millisecond):
+			}
 		}
-		paths = append(paths, p)
 	}
-	return paths, sink, nil
+	return nil
 }
 
 // reportDemo prints, every two seconds, how many records the topic holds
