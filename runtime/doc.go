@@ -52,4 +52,31 @@
 //
 // Header values cross the log as in Kafka's SimpleHeaderConverter, reduced:
 // see headerBytes. Source offsets are stored by package offsets.
+//
+// # Config providers
+//
+// Connector configs may hold ${env:NAME} (an environment variable of the
+// worker) and ${file:PATH:KEY} (property KEY of the Java .properties file
+// PATH), Kafka's KIP-297 syntax, whole values or parts of them. Stored
+// configs keep the placeholders; they are resolved on the worker when a
+// connector starts (its TaskConfigs sees the values; the task configs it
+// returns get the placeholders back, see RestorePlaceholders) and at every
+// task start. An unknown provider, a missing variable, file or key fails
+// the connector or task with an error naming the property and the
+// placeholder, never a value. Validation resolves what this worker can and
+// checks the values. Both providers are built in; the worker property
+// config.providers (and config.providers.*) is accepted for Kafka
+// compatibility, with a warning for names other than env and file.
+//
+// # Metrics
+//
+// Worker.Metrics serves Prometheus metrics from a registry the worker owns
+// (Worker.Registry), labels connector and task:
+// sluice_connect_task_records_read_total, _records_written_total,
+// _records_failed_total, sluice_connect_task_batch_duration_seconds,
+// sluice_connect_task_offset_commit_duration_seconds,
+// sluice_connect_task_offset_commit_failures_total,
+// sluice_connect_task_state (label state; 1 for the current one), and
+// sluice_connect_sink_lag_records (labels topic, partition: the high
+// watermark of the last fetch minus the committed offset).
 package runtime

@@ -27,6 +27,7 @@ type sinkRunner struct {
 	conn   *ConnectorConfig
 	log    *slog.Logger
 	stats  *connectorStats
+	tm     *taskMetrics
 	conv   converters
 	client *kgo.Client
 	fail   func(error) // records the first failure and stops the loop
@@ -38,6 +39,7 @@ type sinkRunner struct {
 		assigned  map[sdk.TopicPartition]bool
 		consumed  map[sdk.TopicPartition]int64 // next offset after the last record written
 		committed map[sdk.TopicPartition]int64
+		hwm       map[sdk.TopicPartition]int64 // high watermarks of the last fetches (lag metric)
 	}
 }
 
@@ -46,10 +48,14 @@ type sinkRunner struct {
 type errantLog struct {
 	log   *slog.Logger
 	stats *connectorStats
+	tm    *taskMetrics
 }
 
 func (e errantLog) Report(rec record.Record, err error) {
 	e.stats.errant.Add(1)
+	if e.tm != nil {
+		e.tm.failed.Inc()
+	}
 	e.log.Warn("errant record", "topic", rec.Topic, "partition", rec.Partition, "offset", rec.Offset, "err", err)
 }
 
@@ -57,7 +63,7 @@ func (e errantLog) Report(rec record.Record, err error) {
 // the task fails. Offsets are committed only as returned by Flush, and never
 // past what was consumed: at the flush interval, on revocation and on stop.
 func (w *Worker) runSink(ctx context.Context, conn *ConnectorConfig, id TaskID, taskCfg map[string]string, log *slog.Logger) (err error) {
-	s := &sinkRunner{w: w, conn: conn, log: log, stats: w.stats(conn.Name)}
+	s := &sinkRunner{w: w, conn: conn, log: log, stats: w.stats(conn.Name), tm: w.metrics.task(id)}
 	if s.conv, err = newConverters(w.converters, conn); err != nil {
 		return err
 	}
@@ -76,6 +82,7 @@ func (w *Worker) runSink(ctx context.Context, conn *ConnectorConfig, id TaskID, 
 	s.mu.assigned = map[sdk.TopicPartition]bool{}
 	s.mu.consumed = map[sdk.TopicPartition]int64{}
 	s.mu.committed = map[sdk.TopicPartition]int64{}
+	s.mu.hwm = map[sdk.TopicPartition]int64{}
 	if err := h.Task.Configure(ctx, taskCfg); err != nil {
 		return fmt.Errorf("configure: %w", err)
 	}
@@ -165,7 +172,7 @@ func (w *Worker) runSink(ctx context.Context, conn *ConnectorConfig, id TaskID, 
 func (s *sinkRunner) loop(ctx context.Context, maxPoll int) {
 	interval := s.w.cfg.OffsetFlushInterval
 	nextFlush := time.Now().Add(interval)
-	errant := errantLog{log: s.log, stats: s.stats}
+	errant := errantLog{log: s.log, stats: s.stats, tm: s.tm}
 	for ctx.Err() == nil {
 		pollCtx, cancel := context.WithDeadline(ctx, nextFlush)
 		fetches := s.client.PollRecords(pollCtx, maxPoll)
@@ -178,6 +185,7 @@ func (s *sinkRunner) loop(ctx context.Context, maxPoll int) {
 				s.log.Warn("fetch", "topic", topic, "partition", p, "err", err)
 			}
 		})
+		s.noteHighWatermarks(fetches)
 		if err := s.write(ctx, fetches.Records(), errant); err != nil {
 			s.client.AllowRebalance()
 			if ctx.Err() == nil {
@@ -202,6 +210,7 @@ func (s *sinkRunner) write(ctx context.Context, krs []*kgo.Record, errant sdk.Er
 		return nil
 	}
 	s.stats.read.Add(int64(len(krs)))
+	s.tm.read.Add(float64(len(krs)))
 	recs := make([]record.Record, 0, len(krs))
 	for _, kr := range krs {
 		rec, err := s.conv.fromKafka(kr)
@@ -212,9 +221,11 @@ func (s *sinkRunner) write(ctx context.Context, krs []*kgo.Record, errant sdk.Er
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	start := time.Now()
 	if err := s.mu.task.Write(ctx, recs, errant); err != nil {
 		return fmt.Errorf("write: %w", err)
 	}
+	s.tm.batch.Observe(since(start))
 	for _, kr := range krs {
 		tp := sdk.TopicPartition{Topic: kr.Topic, Partition: kr.Partition}
 		if s.mu.assigned[tp] {
@@ -222,6 +233,8 @@ func (s *sinkRunner) write(ctx context.Context, krs []*kgo.Record, errant sdk.Er
 		}
 	}
 	s.stats.written.Add(int64(len(krs)))
+	s.tm.written.Add(float64(len(krs)))
+	s.updateLagLocked()
 	return nil
 }
 
@@ -236,6 +249,7 @@ func (s *sinkRunner) flushAndCommit(ctx context.Context) error {
 func (s *sinkRunner) flushAndCommitLocked(ctx context.Context) error {
 	offs, err := s.mu.task.Flush(ctx)
 	if err != nil {
+		s.tm.commitFailed.Inc()
 		return fmt.Errorf("flush: %w", err)
 	}
 	commit := map[string]map[int32]kgo.EpochOffset{}
@@ -259,6 +273,7 @@ func (s *sinkRunner) flushAndCommitLocked(ctx context.Context) error {
 	if len(commit) == 0 {
 		return nil
 	}
+	start := time.Now()
 	var cerr error
 	s.client.CommitOffsetsSync(ctx, commit, func(_ *kgo.Client, _ *kmsg.OffsetCommitRequest, resp *kmsg.OffsetCommitResponse, err error) {
 		if err != nil {
@@ -278,9 +293,46 @@ func (s *sinkRunner) flushAndCommitLocked(ctx context.Context) error {
 	})
 	if cerr != nil {
 		// A rebalance raced the commit; the next flush commits again.
+		s.tm.commitFailed.Inc()
 		s.log.Warn("commit offsets", "err", cerr)
+	} else {
+		s.tm.commit.Observe(since(start))
 	}
+	s.updateLagLocked()
 	return nil
+}
+
+// noteHighWatermarks keeps each assigned partition's high watermark from a
+// poll's fetches: no extra request, the lag metric is as fresh as the
+// last fetch.
+func (s *sinkRunner) noteHighWatermarks(fetches kgo.Fetches) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	fetches.EachPartition(func(p kgo.FetchTopicPartition) {
+		if p.Err != nil || p.HighWatermark < 0 {
+			return
+		}
+		tp := sdk.TopicPartition{Topic: p.Topic, Partition: p.Partition}
+		if s.mu.assigned[tp] {
+			s.mu.hwm[tp] = p.HighWatermark
+		}
+	})
+	s.updateLagLocked()
+}
+
+// updateLagLocked sets the lag gauge of every partition with a known high
+// watermark: minus the committed offset, or the consumed one before the
+// first commit (nothing consumed yet: no series).
+func (s *sinkRunner) updateLagLocked() {
+	for tp, hwm := range s.mu.hwm {
+		off, ok := s.mu.committed[tp]
+		if !ok {
+			if off, ok = s.mu.consumed[tp]; !ok {
+				continue
+			}
+		}
+		s.tm.setLag(tp.Topic, tp.Partition, hwm-off)
+	}
 }
 
 func tps(m map[string][]int32) []sdk.TopicPartition {
@@ -336,6 +388,8 @@ func (s *sinkRunner) dropLocked(m map[string][]int32) {
 		delete(s.mu.assigned, tp)
 		delete(s.mu.consumed, tp)
 		delete(s.mu.committed, tp)
+		delete(s.mu.hwm, tp)
+		s.tm.dropLag(tp.Topic, tp.Partition)
 	}
 }
 

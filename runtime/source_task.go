@@ -30,6 +30,7 @@ const maxInFlightBatches = 32
 type sourceBatch struct {
 	offsets []sdk.SourceOffset // latest offset per source partition, first-seen order
 	records int
+	readAt  time.Time // when Read returned it
 	pending atomic.Int64
 	mu      sync.Mutex
 	err     error // first produce error
@@ -159,6 +160,7 @@ type sourceRunner struct {
 	taskCfg map[string]string
 	log     *slog.Logger
 	stats   *connectorStats
+	tm      *taskMetrics
 	task    sdk.SourceTask
 	conv    converters
 	client  *kgo.Client
@@ -169,7 +171,7 @@ type sourceRunner struct {
 // runSource runs one instance of a source task until ctx is cancelled (a
 // graceful stop: nil) or the task fails (the error).
 func (w *Worker) runSource(ctx context.Context, conn *ConnectorConfig, id TaskID, taskCfg map[string]string, log *slog.Logger) (err error) {
-	r := &sourceRunner{w: w, conn: conn, id: id, taskCfg: taskCfg, log: log, stats: w.stats(conn.Name), created: map[string]bool{}}
+	r := &sourceRunner{w: w, conn: conn, id: id, taskCfg: taskCfg, log: log, stats: w.stats(conn.Name), tm: w.metrics.task(id), created: map[string]bool{}}
 	if r.conv, err = newConverters(w.converters, conn); err != nil {
 		return err
 	}
@@ -311,6 +313,7 @@ func (r *sourceRunner) loop(ctx context.Context, exited <-chan struct{}) error {
 			continue // nothing after a failed batch may be committed
 		}
 		if err := b.failure(); err != nil {
+			r.tm.failed.Add(float64(b.records))
 			broken = true
 			if !errors.Is(err, context.Canceled) { // not just cut short by the stop
 				beginStop(fmt.Errorf("produce: %w", err))
@@ -320,6 +323,7 @@ func (r *sourceRunner) loop(ctx context.Context, exited <-chan struct{}) error {
 		// Coalesce the following batches the broker already acknowledged
 		// in full: one offsets write for all of them.
 		offsets, records := b.offsets, b.records
+		r.tm.batch.Observe(since(b.readAt))
 	coalesce:
 		for {
 			select {
@@ -333,6 +337,7 @@ func (r *sourceRunner) loop(ctx context.Context, exited <-chan struct{}) error {
 					if nb.failure() == nil {
 						offsets = mergeOffsets(offsets, nb.offsets)
 						records += nb.records
+						r.tm.batch.Observe(since(nb.readAt))
 						continue
 					}
 				default:
@@ -344,6 +349,7 @@ func (r *sourceRunner) loop(ctx context.Context, exited <-chan struct{}) error {
 			}
 		}
 		r.stats.written.Add(int64(records))
+		r.tm.written.Add(float64(records))
 		if err := r.commit(ctx, offsets); err != nil {
 			broken = true
 			beginStop(err)
@@ -369,9 +375,12 @@ func (r *sourceRunner) commit(ctx context.Context, offsets []sdk.SourceOffset) e
 	if len(offsets) == 0 {
 		return nil
 	}
+	start := time.Now()
 	if err := r.w.offsets.Save(r.conn.Name, offsets); err != nil {
+		r.tm.commitFailed.Inc()
 		return fmt.Errorf("store offsets: %w", err)
 	}
+	r.tm.commit.Observe(since(start))
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.w.cfg.ShutdownTimeout)
 	defer cancel()
 	if err := r.task.Commit(cctx, offsets); err != nil {
@@ -399,7 +408,9 @@ func (r *sourceRunner) read(ctx, produceCtx context.Context, inflight chan<- *so
 		if len(recs) == 0 {
 			continue
 		}
+		readAt := time.Now()
 		r.stats.read.Add(int64(len(recs)))
+		r.tm.read.Add(float64(len(recs)))
 		b, krs, err := r.prepare(ctx, recs)
 		if err != nil {
 			if ctx.Err() != nil {
@@ -407,6 +418,7 @@ func (r *sourceRunner) read(ctx, produceCtx context.Context, inflight chan<- *so
 			}
 			return err
 		}
+		b.readAt = readAt
 		b.pending.Store(int64(len(krs)))
 		for _, kr := range krs {
 			r.client.Produce(produceCtx, kr, b.ack)

@@ -53,6 +53,10 @@ func (w *Worker) superviseTask(ctx context.Context, conn *ConnectorConfig, id Ta
 // runTaskOnce runs one instance and turns a panic into an error.
 func (w *Worker) runTaskOnce(ctx context.Context, conn *ConnectorConfig, id TaskID, cfg map[string]string, log *slog.Logger) (err error) {
 	defer recoverTask(&err)
+	// Config providers are resolved at every start, never stored.
+	if cfg, err = ResolveConfig(cfg); err != nil {
+		return err
+	}
 	if conn.Spec.Kind == sdk.Sink {
 		return w.runSink(ctx, conn, id, cfg, log)
 	}

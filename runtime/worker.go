@@ -43,6 +43,7 @@ type Worker struct {
 	logger     *slog.Logger
 	progress   time.Duration
 	onStatus   func(TaskStatus)
+	metrics    *metrics
 
 	mu struct {
 		sync.Mutex
@@ -84,7 +85,7 @@ func NewWorker(opts Options) (*Worker, error) {
 	if opts.Converters == nil {
 		opts.Converters = DefaultConverters
 	}
-	w := &Worker{cfg: opts.Config, plugins: opts.Plugins, offsets: opts.Offsets, converters: opts.Converters, logger: opts.Logger, progress: opts.ProgressInterval, onStatus: opts.OnTaskStatus}
+	w := &Worker{cfg: opts.Config, plugins: opts.Plugins, offsets: opts.Offsets, converters: opts.Converters, logger: opts.Logger, progress: opts.ProgressInterval, onStatus: opts.OnTaskStatus, metrics: newMetrics()}
 	if w.logger == nil {
 		w.logger = slog.New(slog.DiscardHandler)
 	}
@@ -147,6 +148,7 @@ func (w *Worker) setStatus(id TaskID, state State, trace string, restart bool) {
 	}
 	cp := *s
 	w.mu.Unlock()
+	w.metrics.setState(id, state)
 	if w.onStatus != nil {
 		w.onStatus(cp)
 	}
@@ -161,6 +163,10 @@ func (w *Worker) ValidateConnector(ctx context.Context, props map[string]string)
 	if n := props[NameConfig]; n != "" {
 		what = fmt.Sprintf("connector config %q", n)
 	}
+	// Placeholders (${env:…}, ${file:…}) are checked with their values
+	// where this worker can resolve them; Props keeps them.
+	raw := props
+	props = resolveLenient(props)
 	class := props[ConnectorClassConfig]
 	var spec sdk.Spec
 	if class != "" {
@@ -174,6 +180,7 @@ func (w *Worker) ValidateConnector(ctx context.Context, props map[string]string)
 		}
 	}
 	cc := checkConnectorConfig(props, spec, w.cfg, p)
+	cc.Props = raw
 	if _, err := w.converters(cc.KeyConverter, true, cc.KeyConverterProps); err != nil {
 		p.add(KeyConverterConfig, "%v", err)
 	}
@@ -201,11 +208,17 @@ func (w *Worker) Run(ctx context.Context, conns []*ConnectorConfig) error {
 		if err != nil {
 			return fmt.Errorf("connector %s: %w", c.Name, err)
 		}
-		cfgs, err := h.TaskConfigs(ctx, c.Props, c.TasksMax)
+		resolved, err := ResolveConfig(c.Props)
+		if err != nil {
+			h.Close(context.WithoutCancel(ctx))
+			return fmt.Errorf("connector %s: %w", c.Name, err)
+		}
+		cfgs, err := h.TaskConfigs(ctx, resolved, c.TasksMax)
 		h.Close(context.WithoutCancel(ctx))
 		if err != nil {
 			return fmt.Errorf("connector %s: task configs: %w", c.Name, err)
 		}
+		cfgs = RestorePlaceholders(c.Props, resolved, cfgs)
 		if len(cfgs) > c.TasksMax {
 			return fmt.Errorf("connector %s: %d task configs for tasks.max=%d", c.Name, len(cfgs), c.TasksMax)
 		}

@@ -51,6 +51,8 @@ func nonNegative(v string) error {
 // (producer.*, consumer.*, admin.*) are prefixes, checked separately.
 func WorkerConfigDef() *sdk.ConfigDef {
 	return sdk.NewConfigDef().
+		Define(sdk.Key{Name: ConfigProvidersConfig, Type: sdk.List, Importance: sdk.Low,
+			Doc: "Config providers of connector configs (Kafka's name). env (${env:NAME}) and file (${file:PATH:KEY}, a .properties file) are built in and always available; config.providers.*.class properties are accepted and ignored."}).
 		Define(sdk.Key{Name: BootstrapServersConfig, Type: sdk.List, Default: "localhost:9092", Importance: sdk.High,
 			Doc: "host:port pairs of the Kafka cluster (the bundled broker or any Kafka-compatible one).", Validator: sdk.NonEmpty}).
 		Define(sdk.Key{Name: KeyConverterConfig, Type: sdk.Class, Required: true, Importance: sdk.High,
@@ -78,7 +80,7 @@ func WorkerConfigDef() *sdk.ConfigDef {
 }
 
 // Worker property prefixes passed on to converters and clients.
-var workerPrefixes = []string{"key.converter.", "value.converter.", "header.converter.", "producer.", "consumer.", "admin."}
+var workerPrefixes = []string{"key.converter.", "value.converter.", "header.converter.", "producer.", "consumer.", "admin.", "config.providers."}
 
 // Kafka Connect worker properties that mean nothing in standalone mode; they
 // are accepted with a warning that they are ignored.
@@ -127,6 +129,11 @@ func ParseWorkerConfig(props map[string]string) (*WorkerConfig, []string, error)
 		case hasAnyPrefix(k, workerPrefixes...):
 		default:
 			warnings = append(warnings, fmt.Sprintf("unknown worker property %s is ignored", k))
+		}
+	}
+	for _, name := range splitList(props[ConfigProvidersConfig]) {
+		if name != "env" && name != "file" {
+			warnings = append(warnings, fmt.Sprintf("config provider %s is not built in: only env and file are; ${%s:…} placeholders will fail the connector", name, name))
 		}
 	}
 	c := &WorkerConfig{

@@ -181,7 +181,7 @@ func runWorker(ctx context.Context, props map[string]string, logger *slog.Logger
 	if err != nil {
 		return err
 	}
-	srv, err := api.New(api.Options{Herder: h, Version: "0.1.0", Logger: logger.With("component", "rest")})
+	srv, err := api.New(api.Options{Herder: h, Version: "0.1.0", Metrics: h.Metrics(), Logger: logger.With("component", "rest")})
 	if err != nil {
 		return err
 	}

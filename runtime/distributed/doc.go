@@ -44,4 +44,12 @@
 //     them idle; RESUME starts them from the committed offsets.
 //   - Offsets, alter and reset cover source connectors (the offsets topic);
 //     sink connectors' consumer-group offsets are not listed yet.
+//
+// Metrics: Herder.Metrics (for api.Options.Metrics) serves the worker's task
+// metrics (see package runtime) and sluice_connect_rebalances_total and
+// sluice_connect_rebalance_duration_seconds (JoinGroup sent → assignment
+// applied), all on the runtime.Worker's registry (Herder.Registry).
+// ${env:…} and ${file:…} placeholders are resolved by the worker that runs
+// the connector or task; task configs written to the configs topic keep
+// the placeholders.
 package distributed

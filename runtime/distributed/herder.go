@@ -58,6 +58,7 @@ type Herder struct {
 	started    chan struct{} // closed when the tick loop serves requests
 	statuses   *statusWriter
 	starts     atomic.Int64 // task starts, for tests and metrics
+	metrics    *herderMetrics
 
 	mu struct {
 		sync.Mutex
@@ -87,6 +88,7 @@ func New(opts Options) (*Herder, error) {
 		return nil, err
 	}
 	h.worker = w
+	h.metrics = newHerderMetrics(w.Registry())
 	h.mu.rebalancing = true
 	return h, nil
 }

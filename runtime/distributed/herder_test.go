@@ -121,7 +121,7 @@ func startWorkerWith(t *testing.T, addr, port string, ready func(*Herder)) *node
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := New(Options{Config: cfg, Plugins: runtime.NewInProcess(source{}), PluginClasses: []string{"counting-source"}})
+	h, err := New(Options{Config: cfg, Plugins: runtime.NewInProcess(source{}, secretSource{}), PluginClasses: []string{"counting-source"}})
 	if err != nil {
 		t.Fatal(err)
 	}

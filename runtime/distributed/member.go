@@ -42,6 +42,7 @@ func (m *member) run(ctx context.Context) {
 	defer m.leave()
 	backoff := 50 * time.Millisecond
 	for ctx.Err() == nil {
+		began := time.Now()
 		wa, leader, err := m.joinAndSync(ctx)
 		if err != nil {
 			if ctx.Err() != nil {
@@ -71,6 +72,7 @@ func (m *member) run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		}
+		m.h.metrics.rebalanced(time.Since(began))
 		m.owned = without(m.owned, wa.Revoked)
 		m.owned = union(m.owned, wa.Assigned)
 		if !wa.Revoked.Empty() {

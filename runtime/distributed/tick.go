@@ -165,17 +165,25 @@ func (t *tick) reconcileConnector(ctx context.Context, name string) {
 		t.showConnector(name, cluster.StateFailed, err.Error())
 		return
 	}
+	// The connector sees the values of ${env:…} and ${file:…}; the task
+	// configs written back get the placeholders again (no secrets stored).
+	resolved, err := runtime.ResolveConfig(conn.Props)
+	if err != nil {
+		t.showConnector(name, cluster.StateFailed, err.Error())
+		return
+	}
 	hd, err := t.h.plugins.Connector(ctx, conn.Class)
 	if err != nil {
 		t.showConnector(name, cluster.StateFailed, err.Error())
 		return
 	}
-	cfgs, err := hd.TaskConfigs(ctx, conn.Props, conn.TasksMax)
+	cfgs, err := hd.TaskConfigs(ctx, resolved, conn.TasksMax)
 	hd.Close(context.WithoutCancel(ctx))
 	if err != nil {
 		t.showConnector(name, cluster.StateFailed, "task configs: "+err.Error())
 		return
 	}
+	cfgs = runtime.RestorePlaceholders(conn.Props, resolved, cfgs)
 	if len(cfgs) > conn.TasksMax {
 		cfgs = cfgs[:conn.TasksMax]
 	}
