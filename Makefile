@@ -25,7 +25,7 @@ run: build ## the all-in-one server (broker :9092, REST :8083) with a demo pipel
 	./$(BIN) demo --data-dir ./data
 
 .PHONY: deps
-deps: ## install what the tests need (kcat, staticcheck)
+deps: ## install what the tests need (kcat, protoc, staticcheck)
 	./test/scripts/deps.sh
 
 .PHONY: generate
@@ -56,7 +56,7 @@ test: build deps fmt-vet check-generated ## the whole test suite: all modules, r
 	./test/kgo/run.sh
 
 .PHONY: bench
-bench: build ## throughput, latency and memory of the broker beside franz-go's kfake
+bench: build ## broker throughput/latency/memory beside franz-go's kfake; DatagenSource through a plugin vs in-process
 	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 30m ./test/bench/
 
 .PHONY: clean
