@@ -3,7 +3,6 @@ package datagen
 import (
 	"context"
 	"fmt"
-	"math"
 	"strconv"
 	"sync"
 	"time"
@@ -79,37 +78,16 @@ func (t *task) Open(_ context.Context, committed []sdk.SourceOffset) error {
 		return fmt.Errorf("datagen: Open before Configure: %w", sdk.ErrFatal)
 	}
 	for _, o := range committed {
-		if id, err := offsetInt(o.Partition[PartitionTask]); err != nil || id != t.mu.cfg.task {
+		if id, err := sdk.OffsetInt64(o.Partition[PartitionTask]); err != nil || id != t.mu.cfg.task {
 			continue
 		}
-		seq, err := offsetInt(o.Offset[OffsetSeq])
+		seq, err := sdk.OffsetInt64(o.Offset[OffsetSeq])
 		if err != nil || seq < 0 {
 			return fmt.Errorf("datagen: committed offset %v of task %d: bad %q: %w", o.Offset, t.mu.cfg.task, OffsetSeq, sdk.ErrFatal)
 		}
 		t.mu.next = seq
 	}
 	return nil
-}
-
-// offsetInt reads an integer offset value: int64 in process, float64 or
-// json.Number after a trip through JSON.
-func offsetInt(v any) (int64, error) {
-	switch x := v.(type) {
-	case int64:
-		return x, nil
-	case int:
-		return int64(x), nil
-	case int32:
-		return int64(x), nil
-	case float64:
-		if x != math.Trunc(x) {
-			return 0, fmt.Errorf("%v is not an integer", x)
-		}
-		return int64(x), nil
-	case interface{ Int64() (int64, error) }: // json.Number
-		return x.Int64()
-	}
-	return 0, fmt.Errorf("%v (%T) is not an integer", v, v)
 }
 
 // Read implements sdk.SourceTask.

@@ -75,35 +75,13 @@ func (t *sourceTask) Open(_ context.Context, committed []sdk.SourceOffset) error
 		if name, _ := o.Partition[PartitionFilename].(string); name != t.mu.cfg.file {
 			continue
 		}
-		pos, err := offsetInt(o.Offset[OffsetPosition])
+		pos, err := sdk.OffsetInt64(o.Offset[OffsetPosition])
 		if err != nil || pos < 0 {
 			return fmt.Errorf("file source: committed offset %v of %s: bad %q: %w", o.Offset, t.mu.cfg.file, OffsetPosition, sdk.ErrFatal)
 		}
 		t.mu.pos = pos
 	}
 	return nil
-}
-
-// offsetInt reads an integer offset value as it may come back from the
-// runtime: int64 (or another integer type) in process, float64 or
-// json.Number after a trip through JSON.
-func offsetInt(v any) (int64, error) {
-	switch x := v.(type) {
-	case int64:
-		return x, nil
-	case int:
-		return int64(x), nil
-	case int32:
-		return int64(x), nil
-	case float64:
-		if x != float64(int64(x)) {
-			return 0, fmt.Errorf("%v is not an integer", x)
-		}
-		return int64(x), nil
-	case interface{ Int64() (int64, error) }: // json.Number
-		return x.Int64()
-	}
-	return 0, fmt.Errorf("%v (%T) is not an integer", v, v)
 }
 
 // Read implements sdk.SourceTask: it returns up to batch.size lines; at the

@@ -6,7 +6,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strconv"
 
@@ -50,14 +49,11 @@ func (t *task) Configure(_ context.Context, cfg map[string]string) error {
 
 func (t *task) Open(_ context.Context, committed []sdk.SourceOffset) error {
 	for _, o := range committed {
-		switch n := o.Offset["next"].(type) {
-		case int64:
-			t.next = n
-		case float64:
-			t.next = int64(n)
-		case json.Number:
-			t.next, _ = n.Int64()
+		n, err := sdk.OffsetInt64(o.Offset["next"])
+		if err != nil {
+			return fmt.Errorf("committed offset %v: %w", o.Offset, err)
 		}
+		t.next = n
 	}
 	return nil
 }
