@@ -85,9 +85,9 @@ func (b *Broker) fetchOnce(req *kmsg.FetchRequest, resp *kmsg.FetchResponse, wat
 		st.Topic, st.TopicID = rt.Topic, rt.TopicID
 		var topicErr *kerr.Error
 		if req.Version >= 13 {
-			t, ok := b.meta.TopicByID(rt.TopicID)
+			name, ok := b.meta.TopicName(rt.TopicID)
 			if ok {
-				topic = t.Name
+				topic = name
 			} else {
 				topicErr = kerr.UnknownTopicID
 			}

@@ -97,7 +97,7 @@ type offsetsStore struct {
 
 func (s *offsetsStore) Append(_ context.Context, recs []group.Record) error {
 	res, err := s.p.log.Append(encodeBatch(groupKVs(recs), time.Now().UnixMilli()), s.p.epoch.Load())
-	return s.appended(res, err)
+	return s.p.internalAppended(res, err)
 }
 
 // AppendTxn writes a transactional batch of a producer (TxnOffsetCommit);
@@ -105,16 +105,19 @@ func (s *offsetsStore) Append(_ context.Context, recs []group.Record) error {
 func (s *offsetsStore) AppendTxn(_ context.Context, producerID int64, producerEpoch int16, recs []group.Record) error {
 	batch := encodeTxnBatch(groupKVs(recs), time.Now().UnixMilli(), producerID, producerEpoch)
 	res, err := s.p.log.AppendCoordinator(batch, s.p.epoch.Load())
-	return s.appended(res, err)
+	return s.p.internalAppended(res, err)
 }
 
-func (s *offsetsStore) appended(res plog.AppendResult, err error) error {
+// internalAppended finishes a broker-written append to an internal topic
+// (group offsets, transaction state): it wakes fetches, and waits for the
+// fsync when the topic asks for it.
+func (p *partition) internalAppended(res plog.AppendResult, err error) error {
 	if err != nil {
-		return fmt.Errorf("append to %s-%d: %w", s.p.topic, s.p.id, logErr(err))
+		return fmt.Errorf("append to %s-%d: %w", p.topic, p.id, logErr(err))
 	}
-	s.p.notify()
-	if s.p.log.Config().FsyncOnAck {
-		return s.p.log.Sync(res.LastOffset)
+	p.notify()
+	if p.log.Config().FsyncOnAck {
+		return p.log.Sync(res.LastOffset)
 	}
 	return nil
 }

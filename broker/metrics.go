@@ -23,6 +23,9 @@ type metrics struct {
 	recordsOut  *prometheus.CounterVec
 	latency     *prometheus.HistogramVec
 	connections prometheus.Gauge
+	// byKey holds the latency observer of every served API key, resolved
+	// once so the request path does no label lookup.
+	byKey map[int16]prometheus.Observer
 }
 
 func newMetrics(b *Broker) *metrics {
@@ -49,6 +52,10 @@ func newMetrics(b *Broker) *metrics {
 			Name: "sluice_broker_connections", Help: "Open client connections.",
 		}),
 	}
+	m.byKey = map[int16]prometheus.Observer{}
+	for _, a := range apiTable() {
+		m.byKey[a.key] = m.latency.WithLabelValues(kmsg.NameForKey(a.key))
+	}
 	m.reg.MustRegister(m.bytesIn, m.recordsIn, m.bytesOut, m.recordsOut, m.latency, m.connections,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		&stateCollector{b: b})
@@ -62,7 +69,9 @@ func (m *metrics) handler() http.Handler {
 }
 
 func (m *metrics) observeRequest(key int16, d time.Duration) {
-	m.latency.WithLabelValues(kmsg.NameForKey(key)).Observe(d.Seconds())
+	if o, ok := m.byKey[key]; ok {
+		o.Observe(d.Seconds())
+	}
 }
 
 func (m *metrics) produced(topic string, bytes, records int) {

@@ -76,13 +76,7 @@ func (s *txnStore) Append(_ context.Context, recs []txn.Record) error {
 		kvs[i] = kv{r.Key, r.Value}
 	}
 	res, err := s.p.log.Append(encodeBatch(kvs, time.Now().UnixMilli()), s.p.epoch.Load())
-	if err != nil {
-		return fmt.Errorf("append to %s-%d: %w", s.p.topic, s.p.id, logErr(err))
-	}
-	if s.p.log.Config().FsyncOnAck {
-		return s.p.log.Sync(res.LastOffset)
-	}
-	return nil
+	return s.p.internalAppended(res, err)
 }
 
 func (s *txnStore) Replay(fn func(txn.Record) error) error {

@@ -36,6 +36,15 @@ func (s *Store) TopicByID(id [16]byte) (Topic, bool) {
 	return s.mu.st.Topics[name].clone(), true
 }
 
+// TopicName returns the name of the topic with the given id, without
+// copying the topic (the Fetch path resolves ids on every request).
+func (s *Store) TopicName(id [16]byte) (string, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	name, ok := s.mu.st.byID[id]
+	return name, ok
+}
+
 // Topics returns copies of all topics sorted by name.
 func (s *Store) Topics() []Topic {
 	s.mu.RLock()
