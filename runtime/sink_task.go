@@ -357,6 +357,9 @@ func (s *sinkRunner) assigned(ctx context.Context, _ *kgo.Client, added map[stri
 	for _, tp := range parts {
 		s.mu.assigned[tp] = true
 	}
+	for t := range added {
+		s.w.activeTopic(s.conn.Name, t)
+	}
 	s.log.Info("partitions assigned", "partitions", fmt.Sprint(parts))
 	if err := s.mu.task.Open(ctx, parts); err != nil {
 		s.fail(fmt.Errorf("open: %w", err))

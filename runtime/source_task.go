@@ -456,8 +456,13 @@ func (r *sourceRunner) prepare(ctx context.Context, recs []record.Record) (*sour
 // ensureTopic creates topic the first time this task sees it, with the
 // settings of its KIP-158 group; an existing topic is left as it is.
 func (r *sourceRunner) ensureTopic(ctx context.Context, topic string) error {
+	if r.created[topic] {
+		return nil
+	}
 	tc := r.conn.TopicCreation
-	if tc == nil || r.created[topic] {
+	if tc == nil {
+		r.created[topic] = true
+		r.w.activeTopic(r.conn.Name, topic)
 		return nil
 	}
 	g := tc.GroupFor(topic)
@@ -477,5 +482,6 @@ func (r *sourceRunner) ensureTopic(ctx context.Context, topic string) error {
 		return fmt.Errorf("create topic %s (topic.creation group %s): %w", topic, g.Name, err)
 	}
 	r.created[topic] = true
+	r.w.activeTopic(r.conn.Name, topic)
 	return nil
 }

@@ -32,6 +32,10 @@ type Options struct {
 	// status (a distributed herder writes it to the status topic). It runs
 	// on the task's goroutine and must not block.
 	OnTaskStatus func(TaskStatus)
+	// OnActiveTopic, when set, is called the first time a task of a
+	// connector produces to or consumes from a topic (KIP-558 active
+	// topics); it may be called again for the same pair and must not block.
+	OnActiveTopic func(connector, topic string)
 }
 
 // Worker runs connectors' tasks in this process: the standalone herder.
@@ -43,6 +47,7 @@ type Worker struct {
 	logger     *slog.Logger
 	progress   time.Duration
 	onStatus   func(TaskStatus)
+	onTopic    func(connector, topic string)
 	metrics    *metrics
 
 	mu struct {
@@ -85,7 +90,7 @@ func NewWorker(opts Options) (*Worker, error) {
 	if opts.Converters == nil {
 		opts.Converters = DefaultConverters
 	}
-	w := &Worker{cfg: opts.Config, plugins: opts.Plugins, offsets: opts.Offsets, converters: opts.Converters, logger: opts.Logger, progress: opts.ProgressInterval, onStatus: opts.OnTaskStatus, metrics: newMetrics()}
+	w := &Worker{cfg: opts.Config, plugins: opts.Plugins, offsets: opts.Offsets, converters: opts.Converters, logger: opts.Logger, progress: opts.ProgressInterval, onStatus: opts.OnTaskStatus, onTopic: opts.OnActiveTopic, metrics: newMetrics()}
 	if w.logger == nil {
 		w.logger = slog.New(slog.DiscardHandler)
 	}
@@ -102,6 +107,13 @@ func NewWorker(opts Options) (*Worker, error) {
 	w.mu.stats = map[string]*connectorStats{}
 	w.mu.status = map[TaskID]*TaskStatus{}
 	return w, nil
+}
+
+// activeTopic reports that a task of connector uses topic.
+func (w *Worker) activeTopic(connector, topic string) {
+	if w.onTopic != nil {
+		w.onTopic(connector, topic)
+	}
 }
 
 func (w *Worker) stats(connector string) *connectorStats {
