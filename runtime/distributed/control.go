@@ -18,10 +18,7 @@ func (h *Herder) RestartConnector(ctx context.Context, req api.RestartRequest) (
 	if err != nil {
 		return st, err
 	}
-	return call(ctx, h, func(t *tick) (api.ConnectorStateInfo, error) {
-		if err := t.leaderCheck(); err != nil {
-			return api.ConnectorStateInfo{}, err
-		}
+	return write(ctx, h, func(t *tick) (api.ConnectorStateInfo, error) {
 		if !req.OnlyFailed || st.Connector.State == api.StateFailed {
 			st.Connector.State = api.StateRestarting
 		}
@@ -61,10 +58,7 @@ func (h *Herder) RestartTask(ctx context.Context, id api.TaskID) error {
 }
 
 func (h *Herder) setTarget(ctx context.Context, name string, target cluster.TargetState) error {
-	_, err := call(ctx, h, func(t *tick) (struct{}, error) {
-		if err := t.leaderCheck(); err != nil {
-			return struct{}{}, err
-		}
+	_, err := write(ctx, h, func(t *tick) (struct{}, error) {
 		if _, ok := h.configs.Snapshot().Connectors[name]; !ok {
 			return struct{}{}, notFound(name)
 		}
@@ -105,10 +99,7 @@ func (h *Herder) ActiveTopics(ctx context.Context, name string) ([]string, error
 
 // ResetActiveTopics implements api.Herder.
 func (h *Herder) ResetActiveTopics(ctx context.Context, name string) error {
-	_, err := call(ctx, h, func(t *tick) (struct{}, error) {
-		if err := t.leaderCheck(); err != nil {
-			return struct{}{}, err
-		}
+	_, err := write(ctx, h, func(t *tick) (struct{}, error) {
 		if _, ok := h.configs.Snapshot().Connectors[name]; !ok {
 			return struct{}{}, notFound(name)
 		}
@@ -146,10 +137,7 @@ func (h *Herder) Offsets(ctx context.Context, name string) (api.ConnectorOffsets
 }
 
 func (h *Herder) changeOffsets(ctx context.Context, name string, f func() ([]sdk.SourceOffset, error), msg string) (string, error) {
-	return call(ctx, h, func(t *tick) (string, error) {
-		if err := t.leaderCheck(); err != nil {
-			return "", err
-		}
+	return write(ctx, h, func(t *tick) (string, error) {
 		s := h.configs.Snapshot()
 		if _, ok := s.Connectors[name]; !ok {
 			return "", notFound(name)
@@ -263,9 +251,7 @@ func (h *Herder) Worker(ctx context.Context) (api.WorkerState, error) {
 			Details: "The worker is creating or reading its internal topics."}, nil
 	}
 	return call(ctx, h, func(t *tick) (api.WorkerState, error) {
-		h.mu.Lock()
-		reb := h.mu.rebalancing
-		h.mu.Unlock()
+		reb, _ := h.rebalanceState()
 		ws := api.WorkerState{Ready: t.ready, WorkerID: h.cfg.WorkerID, KafkaClusterID: h.clusterID, LeaderURL: t.leaderURL, IsLeader: t.leader && t.ready,
 			Rebalancing: reb, Generation: t.generation}
 		if !t.ready {

@@ -60,9 +60,14 @@ type Herder struct {
 	starts     atomic.Int64 // task starts, for tests and metrics
 	metrics    *herderMetrics
 
+	// rebalanceWait bounds how long a write waits for a rebalance to
+	// settle before it answers 409 (tests shorten it).
+	rebalanceWait time.Duration
+
 	mu struct {
 		sync.Mutex
 		rebalancing bool
+		settled     chan struct{} // closed when rebalancing turns false
 	}
 }
 
@@ -89,14 +94,38 @@ func New(opts Options) (*Herder, error) {
 	}
 	h.worker = w
 	h.metrics = newHerderMetrics(w.Registry())
-	h.mu.rebalancing = true
+	h.mu.rebalancing, h.mu.settled = true, make(chan struct{})
+	h.rebalanceWait = defaultRebalanceWait
 	return h, nil
 }
 
 // RuntimeWorker returns the runtime.Worker that runs this herder's tasks (counts).
 func (h *Herder) RuntimeWorker() *runtime.Worker { return h.worker }
 
-func (h *Herder) setRebalancing(v bool) { h.mu.Lock(); h.mu.rebalancing = v; h.mu.Unlock() }
+// defaultRebalanceWait is how long a write waits for a rebalance to settle.
+const defaultRebalanceWait = 15 * time.Second
+
+func (h *Herder) setRebalancing(v bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if v == h.mu.rebalancing {
+		return
+	}
+	h.mu.rebalancing = v
+	if v {
+		h.mu.settled = make(chan struct{})
+	} else {
+		close(h.mu.settled)
+	}
+}
+
+// rebalanceState tells whether a rebalance is under way and returns the
+// channel closed when it settles.
+func (h *Herder) rebalanceState() (bool, <-chan struct{}) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.mu.rebalancing, h.mu.settled
+}
 
 // Run creates or checks the internal topics, opens the stores, joins the
 // group and serves until ctx ends; then it stops its tasks, writes their
@@ -147,7 +176,7 @@ func (h *Herder) Run(ctx context.Context) error {
 	// The member outlives ctx until the tasks are stopped, so it leaves
 	// the group only when nothing of its assignment still runs.
 	memberCtx, stopMember := context.WithCancel(context.WithoutCancel(ctx))
-	m := &member{h: h, cl: cl, gen: -1, rejoin: make(chan struct{}, 1)}
+	m := newMember(h, cl)
 	memberDone := make(chan struct{})
 	go func() { defer close(memberDone); m.run(memberCtx) }()
 

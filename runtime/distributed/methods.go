@@ -3,6 +3,7 @@ package distributed
 import (
 	"context"
 	"errors"
+	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -28,15 +29,59 @@ func (h *Herder) snapshot(ctx context.Context) (cluster.ConfigSnapshot, error) {
 	}
 }
 
-// leaderLocked is the check every write makes on the tick goroutine.
+// errRebalancing answers a write that finds the group rebalancing: 409
+// with Kafka's "stale configuration" message (RebalanceNeededException).
+var errRebalancing = fmt.Errorf("distributed: a rebalance is under way: %w", api.ErrRebalanceInProgress)
+
+// leaderCheck is the check every write makes on the tick goroutine: only
+// the leader of a settled generation writes to the configs topic, so two
+// workers that both believe they lead never write at once.
 func (t *tick) leaderCheck() error {
-	switch {
-	case !t.ready:
-		return &api.NotLeaderError{}
-	case !t.leader:
+	if reb, _ := t.h.rebalanceState(); reb || !t.ready {
+		return errRebalancing
+	}
+	if !t.leader {
+		if t.leaderURL == "" {
+			return errRebalancing
+		}
 		return &api.NotLeaderError{LeaderURL: t.leaderURL}
 	}
 	return nil
+}
+
+// write runs f on the tick goroutine on the leader (a follower answers
+// *api.NotLeaderError and the REST server forwards). A write that finds a
+// rebalance under way waits for it to settle, as Kafka's herder holds
+// requests until the group is stable, for at most h.rebalanceWait; then
+// it answers errRebalancing (409) so that the client retries.
+func write[T any](ctx context.Context, h *Herder, f func(*tick) (T, error)) (T, error) {
+	giveUp := time.NewTimer(h.rebalanceWait)
+	defer giveUp.Stop()
+	for {
+		_, settled := h.rebalanceState()
+		v, err := call(ctx, h, func(t *tick) (T, error) {
+			if err := t.leaderCheck(); err != nil {
+				var zero T
+				return zero, err
+			}
+			return f(t)
+		})
+		if !errors.Is(err, errRebalancing) {
+			return v, err
+		}
+		select {
+		case <-settled:
+			// Settled since: try again (after a breath, should the
+			// generation be applied but not yet led).
+			if !wait(ctx, 10*time.Millisecond) {
+				return v, err
+			}
+		case <-giveUp.C:
+			return v, err
+		case <-ctx.Done():
+			return v, err
+		}
+	}
 }
 
 func (h *Herder) typeOf(ctx context.Context, class string) api.ConnectorType {
@@ -125,10 +170,7 @@ func targetOf(s api.TargetState) cluster.TargetState {
 
 // CreateConnector implements api.Herder.
 func (h *Herder) CreateConnector(ctx context.Context, name string, config map[string]string, initial api.TargetState) (api.ConnectorInfo, error) {
-	return call(ctx, h, func(t *tick) (api.ConnectorInfo, error) {
-		if err := t.leaderCheck(); err != nil {
-			return api.ConnectorInfo{}, err
-		}
+	return write(ctx, h, func(t *tick) (api.ConnectorInfo, error) {
 		if _, ok := h.configs.Snapshot().Connectors[name]; ok {
 			return api.ConnectorInfo{}, api.Errorf(api.ErrAlreadyExists, "Connector %s already exists", name)
 		}
@@ -145,10 +187,7 @@ func (h *Herder) PutConnectorConfig(ctx context.Context, name string, config map
 		info    api.ConnectorInfo
 		created bool
 	}
-	r, err := call(ctx, h, func(t *tick) (res, error) {
-		if err := t.leaderCheck(); err != nil {
-			return res{}, err
-		}
+	r, err := write(ctx, h, func(t *tick) (res, error) {
 		_, exists := h.configs.Snapshot().Connectors[name]
 		target := cluster.TargetState("")
 		if !exists {
@@ -164,10 +203,7 @@ func (h *Herder) PutConnectorConfig(ctx context.Context, name string, config map
 
 // PatchConnectorConfig implements api.Herder.
 func (h *Herder) PatchConnectorConfig(ctx context.Context, name string, patch map[string]*string) (api.ConnectorInfo, error) {
-	return call(ctx, h, func(t *tick) (api.ConnectorInfo, error) {
-		if err := t.leaderCheck(); err != nil {
-			return api.ConnectorInfo{}, err
-		}
+	return write(ctx, h, func(t *tick) (api.ConnectorInfo, error) {
 		old, ok := h.configs.Snapshot().Connectors[name]
 		if !ok {
 			return api.ConnectorInfo{}, notFound(name)
@@ -189,10 +225,7 @@ func (h *Herder) PatchConnectorConfig(ctx context.Context, name string, patch ma
 
 // DeleteConnector implements api.Herder.
 func (h *Herder) DeleteConnector(ctx context.Context, name string) error {
-	_, err := call(ctx, h, func(t *tick) (struct{}, error) {
-		if err := t.leaderCheck(); err != nil {
-			return struct{}{}, err
-		}
+	_, err := write(ctx, h, func(t *tick) (struct{}, error) {
 		if _, ok := h.configs.Snapshot().Connectors[name]; !ok {
 			return struct{}{}, notFound(name)
 		}

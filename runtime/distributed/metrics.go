@@ -12,6 +12,7 @@ import (
 type herderMetrics struct {
 	rebalances prometheus.Counter
 	duration   prometheus.Histogram
+	lost       prometheus.Counter
 }
 
 func newHerderMetrics(reg *prometheus.Registry) *herderMetrics {
@@ -25,8 +26,12 @@ func newHerderMetrics(reg *prometheus.Registry) *herderMetrics {
 			Help:    "From sending JoinGroup to the assignment applied (revoked work stopped, new work started).",
 			Buckets: prometheus.ExponentialBuckets(0.001, 4, 10),
 		}),
+		lost: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "sluice_connect_membership_lost_total",
+			Help: "Times this worker stopped all its work because the group did not confirm its membership for scheduled.rebalance.max.delay.ms.",
+		}),
 	}
-	reg.MustRegister(m.rebalances, m.duration)
+	reg.MustRegister(m.rebalances, m.duration, m.lost)
 	return m
 }
 

@@ -62,6 +62,15 @@ func (t *tick) loop(ctx context.Context) {
 // what is assigned.
 func (t *tick) apply(ctx context.Context, ev *rebalanced) {
 	defer close(ev.applied)
+	if ev.revokeAll {
+		t.stopAll()
+		t.owned = cluster.Assignment{}
+		clear(t.computed)
+		clear(t.shown)
+		t.leader, t.leaderURL = false, ""
+		t.h.logger.Info("membership lost: all connectors and tasks stopped", "generation", t.generation)
+		return
+	}
 	wa := ev.wire
 	if t.h.configs.Snapshot().Offset < wa.ConfigOffset {
 		rctx, cancel := context.WithTimeout(ctx, 30*time.Second)

@@ -1,8 +1,7 @@
 // Package cluster tests distributed `sluice worker` processes sharing work
 // over a broker's group protocol: three workers survive the SIGKILL of one,
 // adding a worker moves tasks without restarting the ones that keep their
-// owner (the kfake variant waits for a worker fix; see the comment below
-// TestThreeWorkersSurviveAKill).
+// owner. The kill test also runs against franz-go's kfake as the cluster.
 package cluster
 
 import (
@@ -371,14 +370,13 @@ func (o *offsetWatch) finish() (samples int, regressions []string) {
 
 func TestThreeWorkersSurviveAKill(t *testing.T) { threeWorkersSurviveAKill(t, sluiceBroker) }
 
-// The same test against franz-go's kfake as the cluster (kind kfakeBroker)
-// is not in the suite yet: it fails in roughly one run in six. kfake
-// completes the post-kill generation without a live member whose JoinGroup
-// it leaves unanswered (until the client's read timeout, ~70 s), and the
-// worker keeps running its tasks meanwhile, so they run twice. The worker
-// must stop its tasks once it has lost the group for longer than
-// scheduled.rebalance.max.delay.ms (Kafka's KAFKA-9184); then this variant
-// goes back in.
+// TestThreeWorkersSurviveAKillKfake is the same test against franz-go's
+// kfake as the cluster: nothing in the workers depends on Sluice-only
+// broker behaviour. kfake expires a member whose JoinGroup waits longer
+// than its session timeout; the worker keeps heartbeating while it waits,
+// and stops its work when the group has not confirmed its membership for
+// scheduled.rebalance.max.delay.ms (KAFKA-9184), so no task runs twice.
+func TestThreeWorkersSurviveAKillKfake(t *testing.T) { threeWorkersSurviveAKill(t, kfakeBroker) }
 
 func threeWorkersSurviveAKill(t *testing.T, kind brokerKind) {
 	const connectors, tasksMax = 3, 4
