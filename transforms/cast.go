@@ -80,7 +80,7 @@ func castPlugins() []Plugin {
 	def := func() *sdk.ConfigDef {
 		return sdk.NewConfigDef().
 			Define(sdk.Key{Name: "spec", Type: sdk.List, Required: true, Importance: sdk.High,
-				Doc: "List of fields and the type to cast them to of the form field1:type,field2:type to cast fields of Maps or Structs. A single type to cast the entire value. Valid types are int8, int16, int32, int64, float32, float64, boolean, and string.",
+				Doc:       "List of fields and the type to cast them to of the form field1:type,field2:type to cast fields of Maps or Structs. A single type to cast the entire value. Valid types are int8, int16, int32, int64, float32, float64, boolean, and string.",
 				Validator: func(v string) error { _, err := parseCastSpec(splitList(v)); return err }}).
 			Define(replaceNullKey())
 	}

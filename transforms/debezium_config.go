@@ -55,10 +55,10 @@ func extractNewRecordStateDef() *sdk.ConfigDef {
 type deleteAction int
 
 const (
-	deleteDrop       deleteAction = iota
-	deleteNullValue               // the row state, null: value schema kept, value null
-	deleteTombstone               // a tombstone: value and value schema null
-	deleteRewrite                 // the before state with __deleted=true
+	deleteDrop      deleteAction = iota
+	deleteNullValue              // the row state, null: value schema kept, value null
+	deleteTombstone              // a tombstone: value and value schema null
+	deleteRewrite                // the before state with __deleted=true
 )
 
 type deleteModes struct {
