@@ -1,6 +1,3 @@
-// Package transforms holds the single message transforms (SMTs) and
-// predicates, with Kafka Connect's names, variants and options, and the
-// chain a connector configures with transforms=a,b and predicates=p.
 package transforms
 
 import (
