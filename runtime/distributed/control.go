@@ -264,3 +264,9 @@ func (h *Herder) Worker(ctx context.Context) (api.WorkerState, error) {
 // Starts counts the task starts of this worker (a restart after a failure
 // inside a run is not counted: it is the same assignment).
 func (h *Herder) Starts() int64 { return h.starts.Load() }
+
+// runningTasks counts the task goroutines this worker runs now.
+func (h *Herder) runningTasks() int {
+	n, _ := call(context.Background(), h, func(t *tick) (int, error) { return len(t.running), nil })
+	return n
+}

@@ -51,11 +51,15 @@ type Herder struct {
 	// crashed (tests) makes Run end as a killed process would: no
 	// LeaveGroup, no last statuses; the group notices at session timeout.
 	crashed bool
+	// partitioned (tests) makes every group request of the member fail
+	// as if the coordinator were unreachable.
+	partitioned atomic.Bool
 
 	requests   chan func(*tick) // bounded: a full queue makes REST calls wait
 	rebalances chan *rebalanced
 	changed    chan struct{} // cap 1: the configs topic changed
 	started    chan struct{} // closed when the tick loop serves requests
+	member     *member // set by Run before started closes
 	statuses   *statusWriter
 	starts     atomic.Int64 // task starts, for tests and metrics
 	metrics    *herderMetrics
@@ -177,6 +181,7 @@ func (h *Herder) Run(ctx context.Context) error {
 	// the group only when nothing of its assignment still runs.
 	memberCtx, stopMember := context.WithCancel(context.WithoutCancel(ctx))
 	m := newMember(h, cl)
+	h.member = m
 	memberDone := make(chan struct{})
 	go func() { defer close(memberDone); m.run(memberCtx) }()
 

@@ -26,7 +26,7 @@ const waitTimeout = 60 * time.Second
 func startBroker(t *testing.T) string {
 	t.Helper()
 	b, err := broker.New(broker.Config{DataDir: t.TempDir(), Listen: "127.0.0.1:0", NodeID: 1,
-		Configs: map[string]string{"group.initial.rebalance.delay.ms": "0"},
+		Configs: map[string]string{"group.initial.rebalance.delay.ms": "0", "group.min.session.timeout.ms": "1000"},
 		Logger:  slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
@@ -108,20 +108,24 @@ func startWorker(t *testing.T, addr, port string) *node {
 
 // startWorkerWith starts a worker on addr advertising 127.0.0.1:port; ready
 // (when set) is called once the herder exists, before Run.
-func startWorkerWith(t *testing.T, addr, port string, ready func(*Herder)) *node {
+func startWorkerWith(t *testing.T, addr, port string, ready func(*Herder), extra ...string) *node {
 	t.Helper()
-	cfg, _, err := ParseConfig(map[string]string{
+	props := map[string]string{
 		"bootstrap.servers": addr, "group.id": "g1",
 		"key.converter":   "org.apache.kafka.connect.storage.StringConverter",
 		"value.converter": "org.apache.kafka.connect.storage.StringConverter",
 		"listeners":       "http://127.0.0.1:" + port, "offset.storage.partitions": "3", "status.storage.partitions": "2",
 		"scheduled.rebalance.max.delay.ms": "1000", "heartbeat.interval.ms": "100", "session.timeout.ms": "6000",
 		"task.restart.backoff.initial.ms": "10", "task.restart.backoff.max.ms": "100",
-	})
+	}
+	for i := 0; i+1 < len(extra); i += 2 {
+		props[extra[i]] = extra[i+1]
+	}
+	cfg, _, err := ParseConfig(props)
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := New(Options{Config: cfg, Plugins: runtime.NewInProcess(source{}, secretSource{}), PluginClasses: []string{"counting-source"}})
+	h, err := New(Options{Config: cfg, Plugins: runtime.NewInProcess(source{}, secretSource{}, trackedSource{}), PluginClasses: []string{"counting-source"}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -30,6 +30,18 @@ import (
 // lostAfter is how long the membership may go unconfirmed before the
 // worker stops its work: the assignor's delay, but at least two
 // heartbeats so that a delay of zero does not stop work on every round.
+// errPartitioned is the failure of every group request while the test
+// hook Herder.partitioned is set.
+var errPartitioned = errors.New("coordinator unreachable (test partition)")
+
+// request sends a group request (or fails it under the test partition).
+func (m *member) request(ctx context.Context, req *kmsg.HeartbeatRequest) (*kmsg.HeartbeatResponse, error) {
+	if m.h.partitioned.Load() {
+		return nil, errPartitioned
+	}
+	return req.RequestWith(ctx, m.cl)
+}
+
 func (m *member) lostAfter() time.Duration {
 	return max(m.h.cfg.MaxDelay, 2*m.h.cfg.Heartbeat)
 }
@@ -53,7 +65,7 @@ func (m *member) heartbeats(ctx context.Context) {
 			req.Group, req.Generation, req.MemberID = m.h.cfg.GroupID, gen, id
 			sent := time.Now()
 			rctx, cancel := context.WithTimeout(ctx, m.heartbeatTimeout())
-			resp, err := req.RequestWith(rctx, m.cl)
+			resp, err := m.request(rctx, req)
 			cancel()
 			if ctx.Err() != nil {
 				return

@@ -255,7 +255,11 @@ func (m *member) joinAndSync(ctx context.Context) (cluster.WireAssignment, bool,
 		req.Protocols = append(req.Protocols, p)
 		sent := time.Now()
 		jctx, cancel := context.WithTimeout(ctx, m.requestTimeout())
-		resp, err := req.RequestWith(jctx, m.cl)
+		var resp *kmsg.JoinGroupResponse
+		err := errPartitioned
+		if !m.h.partitioned.Load() {
+			resp, err = req.RequestWith(jctx, m.cl)
+		}
 		cancel()
 		if err != nil {
 			return cluster.WireAssignment{}, false, fmt.Errorf("join group: %w", err)

@@ -77,9 +77,7 @@ func (t *tick) apply(ctx context.Context, ev *rebalanced) {
 		_ = t.h.configs.ReadToEnd(rctx)
 		cancel()
 	}
-	for _, id := range wa.Revoked.Tasks {
-		t.stopTask(id)
-	}
+	t.stopTasks(wa.Revoked.Tasks)
 	t.owned = union(without(t.owned, wa.Revoked), wa.Assigned)
 	for _, c := range wa.Revoked.Connectors {
 		delete(t.computed, c)
@@ -253,11 +251,18 @@ func (t *tick) stopTask(id cluster.TaskID) {
 	delete(t.running, id)
 }
 
-func (t *tick) stopAll() {
-	for id := range t.running {
-		t.running[id].cancel()
+// stopTasks stops tasks together: all are told first, then waited for.
+func (t *tick) stopTasks(ids []cluster.TaskID) {
+	for _, id := range ids {
+		if rt, ok := t.running[id]; ok {
+			rt.cancel()
+		}
 	}
-	for id := range t.running {
+	for _, id := range ids {
 		t.stopTask(id)
 	}
+}
+
+func (t *tick) stopAll() {
+	t.stopTasks(slices.Collect(maps.Keys(t.running)))
 }
