@@ -59,7 +59,7 @@ type Herder struct {
 	rebalances chan *rebalanced
 	changed    chan struct{} // cap 1: the configs topic changed
 	started    chan struct{} // closed when the tick loop serves requests
-	member     *member // set by Run before started closes
+	member     *member       // set by Run before started closes
 	statuses   *statusWriter
 	starts     atomic.Int64 // task starts, for tests and metrics
 	metrics    *herderMetrics
