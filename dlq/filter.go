@@ -30,8 +30,8 @@ type Filter struct {
 	MessageRegexp string `json:"message_regexp,omitempty"`
 	// From and To bound the record timestamp: From <= ts < To. Zero is
 	// unbounded.
-	From time.Time `json:"from,omitzero"`
-	To   time.Time `json:"to,omitzero"`
+	From time.Time `json:"from_time,omitzero"`
+	To   time.Time `json:"to_time,omitzero"`
 	// Partitions are the DLQ partitions to read; empty is all.
 	Partitions []int32 `json:"partitions,omitempty"`
 	// StartOffset (inclusive) and EndOffset (exclusive) bound DLQ offsets
