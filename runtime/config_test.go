@@ -47,7 +47,6 @@ func TestWorkerConfigNamesEveryBadProperty(t *testing.T) {
 	_, _, err := ParseWorkerConfig(map[string]string{
 		"value.converter":                   "x",
 		"offset.flush.interval.ms":          "soon",
-		"errors.tolerance":                  "all",
 		"topic.creation.enable":             "yes",
 		"task.shutdown.graceful.timeout.ms": "-1",
 		"producer.acks":                     "1",
@@ -57,7 +56,7 @@ func TestWorkerConfigNamesEveryBadProperty(t *testing.T) {
 	if !errors.As(err, &ce) {
 		t.Fatalf("err = %v", err)
 	}
-	want := []string{"consumer.auto.offset.reset", "errors.tolerance", "key.converter", "offset.flush.interval.ms",
+	want := []string{"consumer.auto.offset.reset", "key.converter", "offset.flush.interval.ms",
 		"offset.storage.file.filename", "producer.acks", "task.shutdown.graceful.timeout.ms", "topic.creation.enable"}
 	if got := ce.Properties(); !slices.Equal(got, want) {
 		t.Fatalf("bad properties %q, want %q\n%v", got, want, err)

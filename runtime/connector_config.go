@@ -23,7 +23,7 @@ const (
 // ConnectorConfigDef declares the connector properties the worker reads; the
 // connector's own keys come from its Spec.
 func ConnectorConfigDef() *sdk.ConfigDef {
-	return sdk.NewConfigDef().
+	d := sdk.NewConfigDef().
 		Define(sdk.Key{Name: NameConfig, Type: sdk.String, Required: true, Importance: sdk.High,
 			Doc: "Unique name of the connector.", Validator: validName}).
 		Define(sdk.Key{Name: ConnectorClassConfig, Type: sdk.Class, Required: true, Importance: sdk.High,
@@ -36,8 +36,6 @@ func ConnectorConfigDef() *sdk.ConfigDef {
 			Doc: "Overrides the worker's value.converter; value.converter.* are then read from the connector config."}).
 		Define(sdk.Key{Name: HeaderConverterConfig, Type: sdk.Class, Importance: sdk.Low,
 			Doc: "Header converter; only SimpleHeaderConverter is supported.", Validator: sdk.OneOf(SimpleHeaderConverter)}).
-		Define(sdk.Key{Name: ErrorsToleranceConfig, Type: sdk.String, Default: "none", Importance: sdk.Medium,
-			Doc: "none fails the task on a conversion or produce error (all is not supported yet).", Validator: sdk.OneOf("none")}).
 		Define(sdk.Key{Name: TopicsConfig, Type: sdk.List, Importance: sdk.High,
 			Doc: "Sink connectors: topics to consume (this or topics.regex)."}).
 		Define(sdk.Key{Name: TopicsRegexConfig, Type: sdk.String, Importance: sdk.High,
@@ -48,6 +46,7 @@ func ConnectorConfigDef() *sdk.ConfigDef {
 			Doc: "Single message transforms (not supported yet).", Validator: notSupportedYet}).
 		Define(sdk.Key{Name: PredicatesConfig, Type: sdk.List, Importance: sdk.Low,
 			Doc: "Predicates of transforms (not supported yet).", Validator: notSupportedYet})
+	return defineErrorHandling(d)
 }
 
 func validName(v string) error {
@@ -85,6 +84,8 @@ type ConnectorConfig struct {
 	ValueConverterProps map[string]string
 	// TopicCreation is nil when the source connector does not create topics.
 	TopicCreation *TopicCreation
+	// Errors is the error handling (errors.*).
+	Errors ErrorHandling
 	// Props is the whole configuration, as given to the connector.
 	Props map[string]string
 }
@@ -107,6 +108,7 @@ func checkConnectorConfig(props map[string]string, spec sdk.Spec, w *WorkerConfi
 		Props:               props,
 	}
 	c.TasksMax, _ = strconv.Atoi(strings.TrimSpace(def.Value(props, TasksMaxConfig)))
+	c.Errors = parseErrorHandling(def, props)
 	if v := strings.TrimSpace(props[KeyConverterConfig]); v != "" {
 		c.KeyConverter, c.KeyConverterProps = v, withPrefix(props, "key.converter.")
 	}

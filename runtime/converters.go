@@ -8,6 +8,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/sluicehq/sluice/convert"
+	"github.com/sluicehq/sluice/dlq"
 	"github.com/sluicehq/sluice/record"
 )
 
@@ -27,9 +28,11 @@ func DefaultConverters(class string, isKey bool, props map[string]string) (Conve
 	return convert.New(class, isKey, props)
 }
 
-// converters are one task's key and value converters.
+// converters are one task's key and value converters, with their class
+// names for error reports.
 type converters struct {
-	key, value Converter
+	key, value           Converter
+	keyClass, valueClass string
 }
 
 func newConverters(f ConverterFactory, c *ConnectorConfig) (converters, error) {
@@ -41,7 +44,7 @@ func newConverters(f ConverterFactory, c *ConnectorConfig) (converters, error) {
 	if err != nil {
 		return converters{}, fmt.Errorf("value.converter %s: %w", c.ValueConverter, err)
 	}
-	return converters{key: k, value: v}, nil
+	return converters{key: k, value: v, keyClass: c.KeyConverter, valueClass: c.ValueConverter}, nil
 }
 
 // Headers use the equivalent of Kafka Connect's SimpleHeaderConverter,
@@ -84,11 +87,11 @@ func (c converters) toKafka(rec *record.Record) (*kgo.Record, error) {
 	}
 	key, err := c.key.FromRecord(rec.Topic, rec.KeySchema, rec.Key)
 	if err != nil {
-		return nil, fmt.Errorf("convert key for topic %s: %w", rec.Topic, err)
+		return nil, &stageError{dlq.StageKeyConverter, c.keyClass, fmt.Errorf("convert key for topic %s: %w", rec.Topic, err)}
 	}
 	value, err := c.value.FromRecord(rec.Topic, rec.ValueSchema, rec.Value)
 	if err != nil {
-		return nil, fmt.Errorf("convert value for topic %s: %w", rec.Topic, err)
+		return nil, &stageError{dlq.StageValueConverter, c.valueClass, fmt.Errorf("convert value for topic %s: %w", rec.Topic, err)}
 	}
 	kr := &kgo.Record{Topic: rec.Topic, Key: key, Value: value, Timestamp: rec.Timestamp}
 	if len(rec.Headers) > 0 {
@@ -96,7 +99,7 @@ func (c converters) toKafka(rec *record.Record) (*kgo.Record, error) {
 		for _, h := range rec.Headers {
 			b, err := headerBytes(h)
 			if err != nil {
-				return nil, err
+				return nil, &stageError{dlq.StageHeaderConverter, SimpleHeaderConverter, err}
 			}
 			kr.Headers = append(kr.Headers, kgo.RecordHeader{Key: h.Key, Value: b})
 		}
@@ -112,10 +115,10 @@ func (c converters) fromKafka(kr *kgo.Record) (record.Record, error) {
 	rec := record.Record{Topic: kr.Topic, Partition: kr.Partition, Offset: kr.Offset, Timestamp: kr.Timestamp}
 	var err error
 	if rec.KeySchema, rec.Key, err = c.key.ToRecord(kr.Topic, kr.Key); err != nil {
-		return rec, fmt.Errorf("convert key of %s/%d@%d: %w", kr.Topic, kr.Partition, kr.Offset, err)
+		return rec, &stageError{dlq.StageKeyConverter, c.keyClass, fmt.Errorf("convert key of %s/%d@%d: %w", kr.Topic, kr.Partition, kr.Offset, err)}
 	}
 	if rec.ValueSchema, rec.Value, err = c.value.ToRecord(kr.Topic, kr.Value); err != nil {
-		return rec, fmt.Errorf("convert value of %s/%d@%d: %w", kr.Topic, kr.Partition, kr.Offset, err)
+		return rec, &stageError{dlq.StageValueConverter, c.valueClass, fmt.Errorf("convert value of %s/%d@%d: %w", kr.Topic, kr.Partition, kr.Offset, err)}
 	}
 	if len(kr.Headers) > 0 {
 		rec.Headers = make([]record.Header, 0, len(kr.Headers))

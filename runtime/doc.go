@@ -28,18 +28,34 @@
 //
 // # Sink tasks
 //
-//	consumer group connect-NAME ─► poll (≤ max.poll.records) ─► convert ─► Write
+//	consumer group connect-NAME ─► poll (≤ max.poll.records) ─► convert ─► transforms ─► Write
 //	  ─► every offset.flush.interval.ms, on revocation and on stop:
 //	     Flush ─► commit exactly the returned offsets
 //
 // Invariants:
 //   - The group's committed offset of a partition is only ever a value Flush
 //     returned, and never past the records handed to Write; partitions not
-//     assigned are ignored. A failed task is not flushed: its restart resumes
-//     from the last commit and the sink sees the unflushed records again.
+//     assigned are ignored. The one exception: records never handed to Write
+//     (dropped by a transformation, or skipped under errors.tolerance=all)
+//     after the last durable one are committed past, once their dead-letter
+//     records are acknowledged. A failed task is not flushed: its restart
+//     resumes from the last commit and the sink sees the unflushed records
+//     again.
 //   - Rebalances happen only between polls (kgo BlockRebalanceOnPoll); task
 //     calls from the poll loop and from rebalance callbacks are serialized.
-//   - Errant records are logged and counted (the DLQ comes later).
+//
+// # Errors (errors.* properties, tolerance.go)
+//
+// A record that fails a stage (conversion, a transformation, a produce the
+// broker refuses, or reported errant by a sink) fails the task under
+// errors.tolerance=none, with the stage, topic, partition and offset in the
+// reason. Under all it is skipped: counted, logged when errors.log.enable,
+// and produced to errors.deadletterqueue.topic.name with the
+// __connect.errors.* headers (package dlq) when one is configured, for
+// source connectors too. No offset passes a skipped record before its
+// dead-letter record is acknowledged. Retriable failures (sdk.ErrRetriable,
+// retriable broker errors) of Read and Write are retried for
+// errors.retry.timeout with jittered exponential delays.
 //
 // # Failures
 //

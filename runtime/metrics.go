@@ -27,6 +27,10 @@ type metrics struct {
 	commitFailed *prometheus.CounterVec
 	state        *prometheus.GaugeVec
 	sinkLag      *prometheus.GaugeVec
+	errors       *prometheus.CounterVec
+	skipped      *prometheus.CounterVec
+	deadLetters  *prometheus.CounterVec
+	dlqFailed    *prometheus.CounterVec
 }
 
 func newMetrics() *metrics {
@@ -68,7 +72,24 @@ func newMetrics() *metrics {
 			Help: "Sink tasks: the partition's high watermark, as of the last fetch, minus the committed offset (the consumed one before the first commit).",
 		}, append(taskLabels[:2:2], "topic", "partition")),
 	}
-	m.reg.MustRegister(m.read, m.written, m.failed, m.batch, m.commit, m.commitFailed, m.state, m.sinkLag)
+	m.errors = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "sluice_connect_task_record_errors_total",
+		Help: "Records that failed a stage (KEY_CONVERTER, VALUE_CONVERTER, HEADER_CONVERTER, TRANSFORMATION, TASK_PUT, KAFKA_PRODUCE …), tolerated or not.",
+	}, append(taskLabels[:2:2], "stage"))
+	m.skipped = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "sluice_connect_task_records_skipped_total",
+		Help: "Failed records skipped under errors.tolerance=all (sent to the dead-letter queue when one is configured).",
+	}, taskLabels)
+	m.deadLetters = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "sluice_connect_task_deadletterqueue_records_total",
+		Help: "Records the dead-letter queue acknowledged.",
+	}, taskLabels)
+	m.dlqFailed = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "sluice_connect_task_deadletterqueue_produce_failures_total",
+		Help: "Dead-letter records the broker refused (the task then fails without committing past them).",
+	}, taskLabels)
+	m.reg.MustRegister(m.read, m.written, m.failed, m.batch, m.commit, m.commitFailed, m.state, m.sinkLag,
+		m.errors, m.skipped, m.deadLetters, m.dlqFailed)
 	return m
 }
 
@@ -83,6 +104,13 @@ type taskMetrics struct {
 	batch        prometheus.Observer
 	commit       prometheus.Observer
 	commitFailed prometheus.Counter
+	skipped      prometheus.Counter
+	deadLetters  prometheus.Counter
+	dlqFailed    prometheus.Counter
+}
+
+func (tm *taskMetrics) recordError(stage string) {
+	tm.m.errors.WithLabelValues(tm.connector, tm.task, stage).Inc()
 }
 
 func (m *metrics) task(id TaskID) *taskMetrics {
@@ -95,6 +123,9 @@ func (m *metrics) task(id TaskID) *taskMetrics {
 		batch:        m.batch.WithLabelValues(c, t),
 		commit:       m.commit.WithLabelValues(c, t),
 		commitFailed: m.commitFailed.WithLabelValues(c, t),
+		skipped:      m.skipped.WithLabelValues(c, t),
+		deadLetters:  m.deadLetters.WithLabelValues(c, t),
+		dlqFailed:    m.dlqFailed.WithLabelValues(c, t),
 	}
 }
 

@@ -9,12 +9,14 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
+	"github.com/sluicehq/sluice/dlq"
 	"github.com/sluicehq/sluice/plugins/sdk"
 	"github.com/sluicehq/sluice/record"
 )
@@ -29,34 +31,73 @@ type sinkRunner struct {
 	stats  *connectorStats
 	tm     *taskMetrics
 	conv   converters
+	chain  transformChain
 	client *kgo.Client
 	fail   func(error) // records the first failure and stops the loop
+	errs   *errantHandler
+	// dlq produces dead-letter records (nil without a dead-letter queue);
+	// dlqErr is the first one the broker refused.
+	dlq    *kgo.Client
+	dlqErr atomic.Pointer[error]
 
 	mu struct {
 		sync.Mutex
 		task      sdk.SinkTask
 		stopped   bool // Stop was called: callbacks leave the task alone
 		assigned  map[sdk.TopicPartition]bool
-		consumed  map[sdk.TopicPartition]int64 // next offset after the last record written
+		consumed  map[sdk.TopicPartition]int64 // next offset after the last record consumed (written or skipped)
+		handed    map[sdk.TopicPartition]int64 // next offset after the last record handed to the task
 		committed map[sdk.TopicPartition]int64
 		hwm       map[sdk.TopicPartition]int64 // high watermarks of the last fetches (lag metric)
 	}
 }
 
-// errantLog is the errant record reporter until the DLQ exists: it logs
-// and counts.
-type errantLog struct {
-	log   *slog.Logger
-	stats *connectorStats
-	tm    *taskMetrics
+// sinkReporter is the errant record reporter of one Write call: it finds
+// the consumed record behind a reported one and hands it to the task's
+// error handling. A report under errors.tolerance=none fails the task
+// after Write returns.
+type sinkReporter struct {
+	ctx   context.Context
+	s     *sinkRunner
+	origs map[recordPos]*kgo.Record
+
+	mu  sync.Mutex
+	err error // the first report that must fail the task
 }
 
-func (e errantLog) Report(rec record.Record, err error) {
-	e.stats.errant.Add(1)
-	if e.tm != nil {
-		e.tm.failed.Inc()
+// recordPos names a record handed to a sink by where it says it came from.
+type recordPos struct {
+	topic     string
+	partition int32
+	offset    int64
+}
+
+func (r *sinkReporter) Report(rec record.Record, err error) {
+	r.s.tm.failed.Inc()
+	kr := r.origs[recordPos{rec.Topic, rec.Partition, rec.Offset}]
+	ec := dlq.ErrorContext{Stage: dlq.StageTaskPut, Topic: rec.Topic, Partition: rec.Partition, Offset: rec.Offset, Err: err}
+	if kr != nil {
+		ec.Topic, ec.Partition, ec.Offset = kr.Topic, kr.Partition, kr.Offset
 	}
-	e.log.Warn("errant record", "topic", rec.Topic, "partition", rec.Partition, "offset", rec.Offset, "err", err)
+	payload := func() *kgo.Record {
+		if kr != nil {
+			return kr
+		}
+		return &kgo.Record{Topic: rec.Topic} // a record the task made up: only its context is known
+	}
+	if terr := r.s.errs.tolerate(r.ctx, ec, payload, r.s.deadLettered); terr != nil {
+		r.mu.Lock()
+		if r.err == nil {
+			r.err = fmt.Errorf("errant record %s/%d@%d: %w", ec.Topic, ec.Partition, ec.Offset, terr)
+		}
+		r.mu.Unlock()
+	}
+}
+
+func (r *sinkReporter) failure() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.err
 }
 
 // runSink runs one instance of a sink task until ctx is cancelled (nil) or
@@ -66,6 +107,28 @@ func (w *Worker) runSink(ctx context.Context, conn *ConnectorConfig, id TaskID, 
 	s := &sinkRunner{w: w, conn: conn, log: log, stats: w.stats(conn.Name), tm: w.metrics.task(id)}
 	if s.conv, err = newConverters(w.converters, conn); err != nil {
 		return err
+	}
+	if s.chain, err = newTransformChain(conn.Props); err != nil {
+		return err
+	}
+	if conn.Errors.DLQTopic != "" {
+		s.dlq, err = kgo.NewClient(append([]kgo.Opt{
+			kgo.SeedBrokers(w.cfg.BootstrapServers...),
+			kgo.ClientID(fmt.Sprintf("connector-dlq-producer-%s-%d", conn.Name, id.Task)),
+			kgo.RequiredAcks(kgo.AllISRAcks()),
+			kgo.ProducerBatchCompression(kgo.NoCompression()),
+		}, clientOpts(w.cfg.Producer, producerOverrides)...)...)
+		if err != nil {
+			return fmt.Errorf("dead-letter queue producer: %w", err)
+		}
+		defer s.dlq.Close()
+	}
+	s.errs = newErrantHandler(conn.Errors, conn, id, log, s.tm, s.stats, s.dlq)
+	if s.dlq != nil {
+		// Created before the first record needs it, as Kafka Connect does.
+		if err := s.errs.ensureTopic(ctx); err != nil {
+			return err
+		}
 	}
 	h, err := w.plugins.SinkTask(ctx, conn.Class, id)
 	if err != nil {
@@ -81,6 +144,7 @@ func (w *Worker) runSink(ctx context.Context, conn *ConnectorConfig, id TaskID, 
 	s.mu.task = h.Task
 	s.mu.assigned = map[sdk.TopicPartition]bool{}
 	s.mu.consumed = map[sdk.TopicPartition]int64{}
+	s.mu.handed = map[sdk.TopicPartition]int64{}
 	s.mu.committed = map[sdk.TopicPartition]int64{}
 	s.mu.hwm = map[sdk.TopicPartition]int64{}
 	if err := h.Task.Configure(ctx, taskCfg); err != nil {
@@ -172,7 +236,6 @@ func (w *Worker) runSink(ctx context.Context, conn *ConnectorConfig, id TaskID, 
 func (s *sinkRunner) loop(ctx context.Context, maxPoll int) {
 	interval := s.w.cfg.OffsetFlushInterval
 	nextFlush := time.Now().Add(interval)
-	errant := errantLog{log: s.log, stats: s.stats, tm: s.tm}
 	for ctx.Err() == nil {
 		pollCtx, cancel := context.WithDeadline(ctx, nextFlush)
 		fetches := s.client.PollRecords(pollCtx, maxPoll)
@@ -186,7 +249,7 @@ func (s *sinkRunner) loop(ctx context.Context, maxPoll int) {
 			}
 		})
 		s.noteHighWatermarks(fetches)
-		if err := s.write(ctx, fetches.Records(), errant); err != nil {
+		if err := s.write(ctx, fetches.Records()); err != nil {
 			s.client.AllowRebalance()
 			if ctx.Err() == nil {
 				s.fail(err)
@@ -204,26 +267,48 @@ func (s *sinkRunner) loop(ctx context.Context, maxPoll int) {
 	}
 }
 
-// write converts and hands one poll's records to the task.
-func (s *sinkRunner) write(ctx context.Context, krs []*kgo.Record, errant sdk.ErrantReporter) error {
+// write converts, transforms and hands one poll's records to the task.
+// A record that fails conversion or a transformation, or that the task
+// reports errant, follows errors.tolerance; it counts as consumed either
+// way (under errors.tolerance=all), and its dead-letter record is
+// acknowledged before any offset past it is committed (flushAndCommit).
+func (s *sinkRunner) write(ctx context.Context, krs []*kgo.Record) error {
 	if len(krs) == 0 {
 		return nil
 	}
 	s.stats.read.Add(int64(len(krs)))
 	s.tm.read.Add(float64(len(krs)))
 	recs := make([]record.Record, 0, len(krs))
+	rep := &sinkReporter{ctx: ctx, s: s, origs: make(map[recordPos]*kgo.Record, len(krs))}
 	for _, kr := range krs {
 		rec, err := s.conv.fromKafka(kr)
-		if err != nil {
-			return err // errors.tolerance=none
+		keep := true
+		if err == nil {
+			rec, keep, err = applyChain(s.chain, rec)
 		}
+		if err != nil {
+			if terr := s.errs.tolerate(ctx, sinkErrorContext(kr, err), func() *kgo.Record { return kr }, s.deadLettered); terr != nil {
+				return terr
+			}
+			continue
+		}
+		if !keep {
+			continue
+		}
+		rep.origs[recordPos{rec.Topic, rec.Partition, rec.Offset}] = kr
 		recs = append(recs, rec)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	start := time.Now()
-	if err := s.mu.task.Write(ctx, recs, errant); err != nil {
-		return fmt.Errorf("write: %w", err)
+	if len(recs) > 0 {
+		err := retry(ctx, s.conn.Errors, s.log, "write", func() error { return s.mu.task.Write(ctx, recs, rep) })
+		if err != nil {
+			return fmt.Errorf("write: %w", err)
+		}
+		if err := rep.failure(); err != nil {
+			return err
+		}
 	}
 	s.tm.batch.Observe(since(start))
 	for _, kr := range krs {
@@ -232,9 +317,50 @@ func (s *sinkRunner) write(ctx context.Context, krs []*kgo.Record, errant sdk.Er
 			s.mu.consumed[tp] = kr.Offset + 1
 		}
 	}
-	s.stats.written.Add(int64(len(krs)))
-	s.tm.written.Add(float64(len(krs)))
+	for _, rec := range recs {
+		if kr := rep.origs[recordPos{rec.Topic, rec.Partition, rec.Offset}]; kr != nil {
+			tp := sdk.TopicPartition{Topic: kr.Topic, Partition: kr.Partition}
+			if s.mu.assigned[tp] {
+				s.mu.handed[tp] = kr.Offset + 1
+			}
+		}
+	}
+	s.stats.written.Add(int64(len(recs)))
+	s.tm.written.Add(float64(len(recs)))
 	s.updateLagLocked()
+	return nil
+}
+
+// sinkErrorContext is the error context of a consumed record that failed.
+func sinkErrorContext(kr *kgo.Record, err error) dlq.ErrorContext {
+	ec := dlq.ErrorContext{Stage: dlq.StageKafkaConsume, Topic: kr.Topic, Partition: kr.Partition, Offset: kr.Offset, Err: err}
+	var se *stageError
+	if errors.As(err, &se) {
+		ec.Stage, ec.ClassName = se.stage, se.class
+	}
+	return ec
+}
+
+// deadLettered is the dead-letter queue's answer for one record: a refusal
+// fails the task, so that no offset past the record is committed.
+func (s *sinkRunner) deadLettered(err error) {
+	if err != nil && s.dlqErr.CompareAndSwap(nil, &err) {
+		s.fail(err)
+	}
+}
+
+// dlqDurable waits until the dead-letter queue acknowledged every record
+// sent to it so far.
+func (s *sinkRunner) dlqDurable(ctx context.Context) error {
+	if s.dlq == nil {
+		return nil
+	}
+	if err := s.dlq.Flush(ctx); err != nil {
+		return fmt.Errorf("dead-letter queue flush: %w", err)
+	}
+	if p := s.dlqErr.Load(); p != nil {
+		return *p
+	}
 	return nil
 }
 
@@ -251,6 +377,10 @@ func (s *sinkRunner) flushAndCommitLocked(ctx context.Context) error {
 	if err != nil {
 		s.tm.commitFailed.Inc()
 		return fmt.Errorf("flush: %w", err)
+	}
+	if err := s.dlqDurable(ctx); err != nil {
+		s.tm.commitFailed.Inc()
+		return err
 	}
 	commit := map[string]map[int32]kgo.EpochOffset{}
 	for tp, off := range offs {
@@ -270,6 +400,7 @@ func (s *sinkRunner) flushAndCommitLocked(ctx context.Context) error {
 		}
 		commit[tp.Topic][tp.Partition] = kgo.EpochOffset{Epoch: -1, Offset: off}
 	}
+	s.commitSkippedLocked(offs, commit)
 	if len(commit) == 0 {
 		return nil
 	}
@@ -300,6 +431,30 @@ func (s *sinkRunner) flushAndCommitLocked(ctx context.Context) error {
 	}
 	s.updateLagLocked()
 	return nil
+}
+
+// commitSkippedLocked extends commit over records that were consumed but
+// never handed to the task (dropped by a transformation, or skipped under
+// errors.tolerance=all with their dead-letter records acknowledged): the
+// task cannot return their offsets, so a partition whose handed records
+// are all durable commits what was consumed.
+func (s *sinkRunner) commitSkippedLocked(flushed map[sdk.TopicPartition]int64, commit map[string]map[int32]kgo.EpochOffset) {
+	for tp, consumed := range s.mu.consumed {
+		durable, ok := flushed[tp]
+		if !ok {
+			durable = s.mu.committed[tp]
+		}
+		if handed, ok := s.mu.handed[tp]; ok && handed > durable {
+			continue // the task still holds records of this partition
+		}
+		if consumed <= durable || consumed == s.mu.committed[tp] || !s.mu.assigned[tp] {
+			continue
+		}
+		if commit[tp.Topic] == nil {
+			commit[tp.Topic] = map[int32]kgo.EpochOffset{}
+		}
+		commit[tp.Topic][tp.Partition] = kgo.EpochOffset{Epoch: -1, Offset: consumed}
+	}
 }
 
 // noteHighWatermarks keeps each assigned partition's high watermark from a
@@ -390,6 +545,7 @@ func (s *sinkRunner) dropLocked(m map[string][]int32) {
 	for _, tp := range tps(m) {
 		delete(s.mu.assigned, tp)
 		delete(s.mu.consumed, tp)
+		delete(s.mu.handed, tp)
 		delete(s.mu.committed, tp)
 		delete(s.mu.hwm, tp)
 		s.tm.dropLag(tp.Topic, tp.Partition)

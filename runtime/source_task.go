@@ -17,6 +17,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/sluicehq/sluice/dlq"
 	"github.com/sluicehq/sluice/plugins/sdk"
 	"github.com/sluicehq/sluice/record"
 )
@@ -163,6 +164,8 @@ type sourceRunner struct {
 	tm      *taskMetrics
 	task    sdk.SourceTask
 	conv    converters
+	chain   transformChain
+	errs    *errantHandler
 	client  *kgo.Client
 	admin   *kadm.Client
 	created map[string]bool
@@ -203,6 +206,15 @@ func (w *Worker) runSource(ctx context.Context, conn *ConnectorConfig, id TaskID
 	}
 	defer r.client.Close()
 	r.admin = kadm.NewClient(r.client)
+	if r.chain, err = newTransformChain(conn.Props); err != nil {
+		return err
+	}
+	r.errs = newErrantHandler(conn.Errors, conn, id, log, r.tm, r.stats, r.client)
+	if conn.Errors.DLQTopic != "" {
+		if err := r.errs.ensureTopic(ctx); err != nil {
+			return err
+		}
+	}
 
 	if err := r.task.Configure(ctx, taskCfg); err != nil {
 		return fmt.Errorf("configure: %w", err)
@@ -398,7 +410,11 @@ func (r *sourceRunner) safeRead(ctx, produceCtx context.Context, inflight chan<-
 // handing it to the committer in order.
 func (r *sourceRunner) read(ctx, produceCtx context.Context, inflight chan<- *sourceBatch, abandon <-chan struct{}) error {
 	for ctx.Err() == nil {
-		recs, err := r.task.Read(ctx)
+		var recs []record.Record
+		err := retry(ctx, r.conn.Errors, r.log, "read", func() (err error) {
+			recs, err = r.task.Read(ctx)
+			return err
+		})
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil
@@ -419,10 +435,15 @@ func (r *sourceRunner) read(ctx, produceCtx context.Context, inflight chan<- *so
 			return err
 		}
 		b.readAt = readAt
-		b.pending.Store(int64(len(krs)))
-		for _, kr := range krs {
-			r.client.Produce(produceCtx, kr, b.ack)
+		b.pending.Add(int64(len(krs)))
+		ack := b.ack
+		if r.conn.Errors.TolerateAll {
+			ack = r.tolerantAck(produceCtx, b)
 		}
+		for _, kr := range krs {
+			r.client.Produce(produceCtx, kr, ack)
+		}
+		b.ack(nil, nil) // prepare's hold: done may close once every record is answered
 		select {
 		case inflight <- b: // blocks when maxInFlightBatches are unacknowledged
 		case <-abandon:
@@ -432,18 +453,37 @@ func (r *sourceRunner) read(ctx, produceCtx context.Context, inflight chan<- *so
 	return nil
 }
 
-// prepare converts recs and creates their topics when needed.
+// prepare transforms and converts recs and creates their topics when
+// needed. A record that fails a stage follows errors.tolerance; under all,
+// its dead-letter record counts as pending in the batch, so the batch's
+// offsets are committed only once the dead-letter queue acknowledged it.
+// The batch comes back holding one extra pending count, which the caller
+// releases once it produced krs.
 func (r *sourceRunner) prepare(ctx context.Context, recs []record.Record) (*sourceBatch, []*kgo.Record, error) {
 	offsets, err := latestOffsets(recs)
 	if err != nil {
 		return nil, nil, err
 	}
 	b := &sourceBatch{offsets: offsets, records: len(recs), done: make(chan struct{})}
+	b.pending.Store(1)
 	krs := make([]*kgo.Record, 0, len(recs))
 	for i := range recs {
-		kr, err := r.conv.toKafka(&recs[i])
+		rec := &recs[i]
+		out, keep, err := applyChain(r.chain, *rec)
+		var kr *kgo.Record
+		if err == nil && keep {
+			kr, err = r.conv.toKafka(&out)
+		}
 		if err != nil {
-			return nil, nil, err
+			b.pending.Add(1)
+			dlqAck := func(err error) { b.ack(nil, err) }
+			if terr := r.errs.tolerate(ctx, sourceErrorContext(rec, err), func() *kgo.Record { return r.deadLetterOf(rec) }, dlqAck); terr != nil {
+				return nil, nil, terr
+			}
+			continue
+		}
+		if !keep {
+			continue
 		}
 		if err := r.ensureTopic(ctx, kr.Topic); err != nil {
 			return nil, nil, err
@@ -451,6 +491,58 @@ func (r *sourceRunner) prepare(ctx context.Context, recs []record.Record) (*sour
 		krs = append(krs, kr)
 	}
 	return b, krs, nil
+}
+
+// sourceErrorContext is the error context of a source record that failed
+// before it reached the broker.
+func sourceErrorContext(rec *record.Record, err error) dlq.ErrorContext {
+	ec := dlq.ErrorContext{Stage: dlq.StageTaskPoll, Topic: rec.Topic, Partition: -1, Offset: -1,
+		SourcePartition: rec.SourcePartition, SourceOffset: rec.SourceOffset, Err: err}
+	var se *stageError
+	if errors.As(err, &se) {
+		ec.Stage, ec.ClassName = se.stage, se.class
+	}
+	return ec
+}
+
+// deadLetterOf renders a failed source record (as the connector produced
+// it, before transformations) for the dead-letter queue: with the
+// connector's converters, or, when they cannot, as schemaless JSON.
+func (r *sourceRunner) deadLetterOf(rec *record.Record) *kgo.Record {
+	if rec.Topic != "" {
+		if kr, err := r.conv.toKafka(rec); err == nil {
+			kr.Context = nil
+			return kr
+		}
+	}
+	kr := &kgo.Record{Key: fallbackJSON(rec.KeySchema, rec.Key), Value: fallbackJSON(rec.ValueSchema, rec.Value), Timestamp: rec.Timestamp}
+	for _, h := range rec.Headers {
+		if v, err := headerBytes(h); err == nil {
+			kr.Headers = append(kr.Headers, kgo.RecordHeader{Key: h.Key, Value: v})
+		}
+	}
+	return kr
+}
+
+// tolerantAck is the produce callback under errors.tolerance=all: a record
+// the broker refused goes to the dead-letter queue instead of failing the
+// batch (a stop's cancellation still fails it: the record is read again).
+func (r *sourceRunner) tolerantAck(produceCtx context.Context, b *sourceBatch) func(*kgo.Record, error) {
+	return func(kr *kgo.Record, err error) {
+		if err == nil || produceCtx.Err() != nil || errors.Is(err, context.Canceled) {
+			b.ack(kr, err)
+			return
+		}
+		b.pending.Add(1)
+		ec := dlq.ErrorContext{Stage: dlq.StageKafkaProduce, ClassName: "github.com/twmb/franz-go/pkg/kgo.Client", Topic: kr.Topic, Partition: -1, Offset: -1, Err: err}
+		dlqAck := func(err error) { b.ack(nil, err) }
+		if terr := r.errs.tolerateInCallback(produceCtx, ec, func() *kgo.Record { return kr }, dlqAck); terr != nil {
+			b.ack(nil, nil)
+			b.ack(kr, terr)
+			return
+		}
+		b.ack(kr, nil)
+	}
 }
 
 // ensureTopic creates topic the first time this task sees it, with the

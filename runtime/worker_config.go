@@ -67,8 +67,6 @@ func WorkerConfigDef() *sdk.ConfigDef {
 			Doc: "Interval at which sink tasks are flushed and their offsets committed. Source offsets are stored after every acknowledged batch regardless.", Validator: positive}).
 		Define(sdk.Key{Name: PluginPathConfig, Type: sdk.List, Default: "", Importance: sdk.Low,
 			Doc: "Directories searched for sluice-connector-* plugin executables."}).
-		Define(sdk.Key{Name: ErrorsToleranceConfig, Type: sdk.String, Default: "none", Importance: sdk.Medium,
-			Doc: "Behaviour on a conversion or produce error: none fails the task (all is not supported yet).", Validator: sdk.OneOf("none")}).
 		Define(sdk.Key{Name: TopicCreationEnableConfig, Type: sdk.Boolean, Default: "true", Importance: sdk.Low,
 			Doc: "Lets source connectors create the topics they write to (KIP-158) with their topic.creation.* settings."}).
 		Define(sdk.Key{Name: ShutdownTimeoutConfig, Type: sdk.Long, Default: "5000", Importance: sdk.Low,
@@ -90,6 +88,7 @@ var ignoredWorkerKeys = []string{
 	"offset.storage.partitions", "status.storage.partitions", "listeners", "rest.port", "rest.host.name",
 	"rest.advertised.host.name", "rest.advertised.port", "internal.key.converter", "internal.value.converter",
 	"offset.flush.timeout.ms",
+	ErrorsToleranceConfig, // a connector property (Kafka Connect reads it only there too)
 }
 
 // WorkerConfig is a validated worker configuration.

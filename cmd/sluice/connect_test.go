@@ -47,10 +47,10 @@ func TestConnectStandaloneConfigErrors(t *testing.T) {
 	}{
 		{"worker syntax", writeFile(t, dir, "syntax.properties", "a=1\n# c\nb=\\u00zz\n"), nil,
 			[]string{"syntax.properties:3: value of \"b\": malformed"}},
-		{"worker values", writeFile(t, dir, "bad-worker.properties", "key.converter=string\n\noffset.flush.interval.ms=often\nerrors.tolerance=all\n"), nil,
+		{"worker values", writeFile(t, dir, "bad-worker.properties", "key.converter=string\n\noffset.flush.interval.ms=often\ntopic.creation.enable=maybe\n"), nil,
 			[]string{
 				"bad-worker.properties:3: offset.flush.interval.ms: Invalid value often",
-				"bad-worker.properties:4: errors.tolerance: Invalid value all",
+				"bad-worker.properties:4: topic.creation.enable: Invalid value maybe",
 				"bad-worker.properties: value.converter: Missing required configuration",
 				"bad-worker.properties: offset.storage.file.filename: Missing required configuration",
 			}},
