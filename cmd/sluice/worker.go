@@ -65,7 +65,11 @@ func (f *workerFlags) workerProps(file string) (map[string]string, error) {
 	set("group.id", f.groupID)
 	set("plugin.path", f.pluginPath)
 	if f.rest != "" {
-		props["listeners"] = "http://" + f.rest
+		scheme := "http://" // --rest keeps the scheme of the properties' listener
+		if strings.HasPrefix(strings.TrimSpace(props["listeners"]), "https://") {
+			scheme = "https://"
+		}
+		props["listeners"] = scheme + f.rest
 	}
 	if props["bootstrap.servers"] == "" {
 		return nil, errors.New("bootstrap.servers: missing; give --bootstrap HOST:PORT or set it in the worker properties")
@@ -181,11 +185,15 @@ func runWorker(ctx context.Context, props map[string]string, logger *slog.Logger
 	if err != nil {
 		return err
 	}
-	srv, err := api.New(api.Options{Herder: h, Version: "0.1.0", Metrics: h.Metrics(), Logger: logger.With("component", "rest")})
+	opts := api.Options{Herder: h, Version: "0.1.0", Metrics: h.Metrics(), Logger: logger.With("component", "rest")}
+	if err := dc.RESTOptions(&opts); err != nil {
+		return err
+	}
+	srv, err := api.New(opts)
 	if err != nil {
 		return err
 	}
-	restAddr := strings.TrimPrefix(strings.TrimPrefix(props["listeners"], "http://"), "https://")
+	restAddr := distributed.ListenAddr(props["listeners"])
 	ln, err := net.Listen("tcp", restAddr)
 	if err != nil {
 		return fmt.Errorf("listeners %s: %w", props["listeners"], err)

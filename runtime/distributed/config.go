@@ -35,6 +35,15 @@ const (
 	HeartbeatConfig          = "heartbeat.interval.ms"
 	SessionTimeoutConfig     = "session.timeout.ms"
 	RebalanceTimeoutConfig   = "rebalance.timeout.ms"
+
+	// Sluice's own REST security properties (Kafka configures TLS with
+	// Java keystores under listeners.https.ssl.* and authentication with
+	// JAAS REST extensions; Sluice takes PEM files and plain files).
+	RestTLSCertConfig        = "rest.tls.cert.file"
+	RestTLSKeyConfig         = "rest.tls.key.file"
+	RestTLSCAConfig          = "rest.tls.ca.file"
+	RestAuthCredentialConfig = "rest.auth.credentials.file"
+	RestAuthTokensConfig     = "rest.auth.tokens.file"
 )
 
 func intIn(lo, hi int64) func(string) error {
@@ -84,7 +93,17 @@ func ConfigDef() *sdk.ConfigDef {
 		Define(sdk.Key{Name: AdvertisedPortConfig, Type: sdk.Int, Default: "", Importance: sdk.Low,
 			Doc: "Port other workers use to reach this worker's REST API; defaults to the listener's port."}).
 		Define(sdk.Key{Name: ListenersConfig, Type: sdk.List, Default: "http://127.0.0.1:8083", Importance: sdk.Low,
-			Doc: "REST listener URL (the first one is advertised unless rest.advertised.* say otherwise)."}).
+			Doc: "REST listener URL, http:// or https:// (the first one is advertised unless rest.advertised.* say otherwise)."}).
+		Define(sdk.Key{Name: RestTLSCertConfig, Type: sdk.String, Default: "", Importance: sdk.Medium,
+			Doc: "PEM certificate (chain) the REST API serves HTTPS with; required by an https:// listener."}).
+		Define(sdk.Key{Name: RestTLSKeyConfig, Type: sdk.String, Default: "", Importance: sdk.Medium,
+			Doc: "PEM private key of " + RestTLSCertConfig + "."}).
+		Define(sdk.Key{Name: RestTLSCAConfig, Type: sdk.String, Default: "", Importance: sdk.Medium,
+			Doc: "PEM certificates trusted when this worker sends requests to other workers (forwarding to the leader); the system's roots when empty."}).
+		Define(sdk.Key{Name: RestAuthCredentialConfig, Type: sdk.String, Default: "", Importance: sdk.Medium,
+			Doc: "File of user:password lines; when set, the REST API requires HTTP basic authentication (except GET /health)."}).
+		Define(sdk.Key{Name: RestAuthTokensConfig, Type: sdk.String, Default: "", Importance: sdk.Medium,
+			Doc: "File of bearer tokens, one a line; when set, the REST API accepts them (except GET /health needs none)."}).
 		Define(sdk.Key{Name: MaxDelayConfig, Type: sdk.Int, Default: strconv.FormatInt(cluster.DefaultMaxDelay.Milliseconds(), 10), Importance: sdk.Medium,
 			Doc: "How long a departed worker's connectors and tasks wait for it to come back before they move (Sluice default 30s; Kafka's is 5 minutes).", Validator: ms}).
 		Define(sdk.Key{Name: HeartbeatConfig, Type: sdk.Int, Default: "3000", Importance: sdk.High,
@@ -110,6 +129,9 @@ type Config struct {
 	Heartbeat        time.Duration
 	SessionTimeout   time.Duration
 	RebalanceTimeout time.Duration
+	// REST security (see RESTOptions): PEM files, and auth files.
+	TLSCertFile, TLSKeyFile, TLSCAFile string
+	AuthCredentialsFile, AuthTokensFile string
 }
 
 // placeholderOffsetFile satisfies runtime.ParseWorkerConfig's standalone
@@ -164,12 +186,20 @@ func ParseConfig(props map[string]string) (*Config, []string, error) {
 		if c.Heartbeat >= c.SessionTimeout {
 			problems[HeartbeatConfig] = append(problems[HeartbeatConfig], "must be lower than "+SessionTimeoutConfig)
 		}
-		host, port, err := advertised(val(ListenersConfig), val(AdvertisedHostConfig), val(AdvertisedPortConfig))
+		scheme, host, port, err := advertised(val(ListenersConfig), val(AdvertisedHostConfig), val(AdvertisedPortConfig))
 		if err != nil {
 			problems[ListenersConfig] = append(problems[ListenersConfig], err.Error())
 		}
 		c.WorkerID = net.JoinHostPort(host, port)
-		c.URL = "http://" + c.WorkerID
+		c.URL = scheme + "://" + c.WorkerID
+		c.TLSCertFile, c.TLSKeyFile, c.TLSCAFile = val(RestTLSCertConfig), val(RestTLSKeyConfig), val(RestTLSCAConfig)
+		c.AuthCredentialsFile, c.AuthTokensFile = val(RestAuthCredentialConfig), val(RestAuthTokensConfig)
+		if scheme == "https" && (c.TLSCertFile == "" || c.TLSKeyFile == "") {
+			problems[RestTLSCertConfig] = append(problems[RestTLSCertConfig], "an https:// listener needs "+RestTLSCertConfig+" and "+RestTLSKeyConfig)
+		}
+		if scheme == "http" && c.TLSCertFile != "" {
+			problems[ListenersConfig] = append(problems[ListenersConfig], RestTLSCertConfig+" is set: the listener must be https://")
+		}
 	}
 	if len(problems) > 0 {
 		return nil, warnings, &runtime.ConfigError{What: "worker config", Problems: problems}
@@ -177,17 +207,17 @@ func ParseConfig(props map[string]string) (*Config, []string, error) {
 	return c, warnings, nil
 }
 
-// advertised picks the REST host and port other workers use.
-func advertised(listeners, host, port string) (string, string, error) {
+// advertised picks the REST scheme, host and port other workers use.
+func advertised(listeners, host, port string) (string, string, string, error) {
 	first, _, _ := strings.Cut(listeners, ",")
 	first = strings.TrimSpace(first)
-	rest, ok := strings.CutPrefix(first, "http://")
-	if !ok {
-		return "", "", fmt.Errorf("first listener %q must be http://host:port", first)
+	scheme, rest, ok := strings.Cut(first, "://")
+	if !ok || (scheme != "http" && scheme != "https") {
+		return "", "", "", fmt.Errorf("first listener %q must be http://host:port or https://host:port", first)
 	}
 	lh, lp, err := net.SplitHostPort(rest)
 	if err != nil {
-		return "", "", fmt.Errorf("first listener %q: %v", first, err)
+		return "", "", "", fmt.Errorf("first listener %q: %v", first, err)
 	}
 	if host == "" {
 		host = lh
@@ -195,5 +225,12 @@ func advertised(listeners, host, port string) (string, string, error) {
 	if port == "" {
 		port = lp
 	}
-	return host, port, nil
+	return scheme, host, port, nil
+}
+
+// ListenAddr is the host:port the first listener binds.
+func ListenAddr(listeners string) string {
+	first, _, _ := strings.Cut(listeners, ",")
+	_, rest, _ := strings.Cut(strings.TrimSpace(first), "://")
+	return rest
 }

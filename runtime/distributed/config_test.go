@@ -50,7 +50,9 @@ func TestParseConfigErrorsNameProperties(t *testing.T) {
 		{baseProps("heartbeat.interval.ms", "20000"), "heartbeat.interval.ms"},
 		{baseProps("config.storage.replication.factor", "0"), "config.storage.replication.factor"},
 		{baseProps("offset.storage.partitions", "x"), "offset.storage.partitions"},
-		{baseProps("listeners", "https://h:1"), "listeners"},
+		{baseProps("listeners", "ftp://h:1"), "listeners"},
+		{baseProps("listeners", "https://h:1"), "rest.tls.cert.file"},
+		{baseProps("rest.tls.cert.file", "c.pem", "rest.tls.key.file", "k.pem"), "listeners"},
 		{func() map[string]string { p := baseProps(); delete(p, "value.converter"); return p }(), "value.converter"},
 	} {
 		_, _, err := ParseConfig(tc.props)

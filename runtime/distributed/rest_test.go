@@ -3,6 +3,8 @@ package distributed
 import (
 	"context"
 	"errors"
+	"fmt"
+	"slices"
 	"net"
 	"net/http"
 	"reflect"
@@ -22,25 +24,42 @@ type restWorker struct {
 
 func startRESTWorker(t *testing.T, addr string, setup ...func(*Herder)) *restWorker {
 	t.Helper()
+	return startRESTWorkerProps(t, addr, nil, setup...)
+}
+
+// startRESTWorkerProps starts a worker with extra properties (name, value
+// pairs; "listeners" takes a %s for the port) serving its REST API with
+// the options its config gives (TLS, auth, forwarding client).
+func startRESTWorkerProps(t *testing.T, addr string, extra []string, setup ...func(*Herder)) *restWorker {
+	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	port := strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+	extra = slices.Clone(extra)
+	for i := 0; i+1 < len(extra); i += 2 {
+		if extra[i] == "listeners" {
+			extra[i+1] = fmt.Sprintf(extra[i+1], port)
+		}
+	}
 	var srv *api.Server
 	n := startWorkerWith(t, addr, port, func(h *Herder) {
 		for _, f := range setup {
 			f(h)
 		}
-		if srv, err = api.New(api.Options{Herder: h}); err != nil {
+		opts := api.Options{Herder: h}
+		if err := h.cfg.RESTOptions(&opts); err != nil {
 			t.Fatal(err)
 		}
-	})
+		if srv, err = api.New(opts); err != nil {
+			t.Fatal(err)
+		}
+	}, extra...)
 	served := make(chan struct{})
 	go func() { defer close(served); _ = srv.Serve(l) }()
 	t.Cleanup(func() { _ = srv.Shutdown(context.Background()); <-served })
-	url := "http://127.0.0.1:" + port
-	return &restWorker{node: n, url: url, cl: client.New(url)}
+	return &restWorker{node: n, url: n.cfg.URL, cl: client.New(n.cfg.URL)}
 }
 
 // placement maps worker id → RUNNING tasks, over every connector, as one
