@@ -130,7 +130,7 @@ type Config struct {
 	SessionTimeout   time.Duration
 	RebalanceTimeout time.Duration
 	// REST security (see RESTOptions): PEM files, and auth files.
-	TLSCertFile, TLSKeyFile, TLSCAFile string
+	TLSCertFile, TLSKeyFile, TLSCAFile  string
 	AuthCredentialsFile, AuthTokensFile string
 }
 

@@ -4,10 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"net"
 	"net/http"
 	"reflect"
+	"slices"
 	"strconv"
 	"testing"
 
