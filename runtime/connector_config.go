@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/sluicehq/sluice/plugins/sdk"
+	"github.com/sluicehq/sluice/transforms"
 )
 
 // Connector property names the worker itself reads (Kafka Connect's).
@@ -43,9 +44,9 @@ func ConnectorConfigDef() *sdk.ConfigDef {
 		Define(sdk.Key{Name: TopicCreationGroupsConfig, Type: sdk.List, Importance: sdk.Low,
 			Doc: "Source connectors: named topic creation groups, matched in order before the default group (KIP-158)."}).
 		Define(sdk.Key{Name: TransformsConfig, Type: sdk.List, Importance: sdk.Low,
-			Doc: "Single message transforms (not supported yet).", Validator: notSupportedYet}).
+			Doc: "Aliases of the single message transforms applied in order (transforms.ALIAS.type and the transformation's options; transforms.ALIAS.predicate, transforms.ALIAS.negate)."}).
 		Define(sdk.Key{Name: PredicatesConfig, Type: sdk.List, Importance: sdk.Low,
-			Doc: "Predicates of transforms (not supported yet).", Validator: notSupportedYet})
+			Doc: "Aliases of the predicates transforms refer to (predicates.ALIAS.type and the predicate's options)."})
 	return defineErrorHandling(d)
 }
 
@@ -57,13 +58,6 @@ func validName(v string) error {
 		if r < 0x20 || r == 0x7f || r == '/' {
 			return fmt.Errorf("must not contain control characters or '/'")
 		}
-	}
-	return nil
-}
-
-func notSupportedYet(v string) error {
-	if strings.TrimSpace(v) != "" {
-		return fmt.Errorf("not supported yet")
 	}
 	return nil
 }
@@ -97,6 +91,7 @@ func checkConnectorConfig(props map[string]string, spec sdk.Spec, w *WorkerConfi
 	def := ConnectorConfigDef()
 	p.merge(def.Validate(props))
 	p.merge(spec.Config.Validate(props))
+	p.merge(transforms.Validate(props))
 	c := &ConnectorConfig{
 		Name:                props[NameConfig],
 		Class:               props[ConnectorClassConfig],
