@@ -1,0 +1,307 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pglogrepl"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/sluicehq/sluice/plugins/sdk"
+	"github.com/sluicehq/sluice/record"
+)
+
+// reader is the task's one goroutine that owns the connections: it reads
+// the snapshot, then the replication stream, and hands records to Read
+// through out, a bounded queue (when it is full, decoding waits while
+// status updates keep the walsender alive). Everything but prog is its own.
+type reader struct {
+	cfg  *config
+	prog *progress
+	out  chan record.Record
+	emit *emitter
+
+	conn   *pgx.Conn // catalog lookups, heartbeat queries
+	cat    *catalog
+	repl   *pgconn.PgConn
+	snap   *snapshotPlan // read before streaming; nil: none
+	stream bool          // false: initial_only, the task ends after the snapshot
+
+	tables map[uint32]*table // by relation OID, from Relation messages; nil value: not captured
+	resume position          // the last position handed out: a restart skips up to it
+	tx     struct {
+		open   bool
+		commit pglogrepl.LSN
+		xid    uint32
+		tsUs   int64
+		seq    int64
+	}
+	lastCommit    pglogrepl.LSN // commit LSN of the previous transaction (source.sequence)
+	received      pglogrepl.LSN // highest WAL position received: the status update's write position
+	idleEnd       pglogrepl.LSN // server WAL end seen while no transaction was open
+	sentFlush     pglogrepl.LSN
+	lastStatus    time.Time
+	lastHeartbeat time.Time
+}
+
+// errSlotGone: the slot or the WAL it needs is gone; only a new snapshot
+// can recover.
+var errSlotGone = errors.New("replication slot gone")
+
+// tick bounds how long the reader blocks on the server before it looks at
+// Commit's progress and the clock.
+func (r *reader) tick() time.Duration { return min(r.cfg.statusInterval, 200*time.Millisecond) }
+
+// run is the goroutine's body; it returns nil when ctx is done (Stop) or,
+// with snapshot.mode=initial_only, after the snapshot.
+func (r *reader) run(ctx context.Context) error {
+	defer r.close()
+	if r.snap != nil {
+		if err := r.snapshot(ctx); err != nil {
+			return ctxNil(ctx, err)
+		}
+	}
+	if !r.stream {
+		return nil
+	}
+	backoff := 100 * time.Millisecond
+	for {
+		started := time.Now()
+		err := r.streamOnce(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		if errors.Is(err, errSlotGone) {
+			if r.cfg.snapshotMode != SnapshotWhenNeeded {
+				return fmt.Errorf("%w: the changes after the last committed offset are lost; set %s=%s to take a new snapshot automatically, "+
+					"or delete the connector's offsets and restart it: %w", err, KeySnapshotMode, SnapshotWhenNeeded, sdk.ErrFatal)
+			}
+			if err = r.resnapshot(ctx); err == nil {
+				continue
+			}
+		}
+		if errors.Is(err, sdk.ErrFatal) {
+			return err
+		}
+		// Anything else (server restarted, walsender terminated, network):
+		// reconnect with backoff and go on from the last position handed out.
+		r.closeRepl()
+		if time.Since(started) > 30*time.Second {
+			backoff = 100 * time.Millisecond
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, r.cfg.retryDelayMax)
+	}
+}
+
+func ctxNil(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return nil
+	}
+	return err
+}
+
+func (r *reader) close() {
+	r.closeRepl()
+	if r.snap != nil {
+		r.snap.conn.Close(context.Background())
+		r.snap = nil
+	}
+	if r.conn != nil {
+		r.conn.Close(context.Background())
+		r.conn = nil
+	}
+}
+
+func (r *reader) closeRepl() {
+	if r.repl != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		r.repl.Close(ctx)
+		cancel()
+		r.repl = nil
+	}
+}
+
+// reconnect opens whatever connection is missing and checks the slot.
+func (r *reader) reconnect(ctx context.Context) error {
+	if r.conn != nil && r.conn.Ping(ctx) != nil {
+		r.conn.Close(ctx)
+		r.conn = nil
+	}
+	if r.conn == nil {
+		conn, err := r.cfg.connect(ctx)
+		if err != nil {
+			return err
+		}
+		r.conn, r.cat = conn, newCatalog(conn)
+	}
+	slot, err := querySlot(ctx, r.conn, r.cfg.slot)
+	switch {
+	case err != nil:
+		return err
+	case slot == nil:
+		return fmt.Errorf("replication slot %q does not exist any more (dropped from outside?): %w", r.cfg.slot, errSlotGone)
+	case slot.lost:
+		return fmt.Errorf("replication slot %q lost the WAL it needs (wal_status=lost, max_slot_wal_keep_size exceeded?): %w", r.cfg.slot, errSlotGone)
+	}
+	if err := r.cfg.checkSlot(slot); err != nil {
+		return err
+	}
+	r.prog.setFloor(slot.confirmed)
+	repl, err := r.cfg.connectReplication(ctx)
+	if err != nil {
+		return err
+	}
+	r.repl = repl
+	return nil
+}
+
+// streamOnce streams from the resume position until an error.
+func (r *reader) streamOnce(ctx context.Context) error {
+	if r.repl == nil {
+		if err := r.reconnect(ctx); err != nil {
+			return err
+		}
+	}
+	start := r.resume.commit
+	err := pglogrepl.StartReplication(ctx, r.repl, r.cfg.slot, start, pglogrepl.StartReplicationOptions{
+		Mode: pglogrepl.LogicalReplication,
+		PluginArgs: []string{"proto_version '1'", "publication_names " + quoteLiteral(r.cfg.publication),
+			"messages 'true'"},
+	})
+	if err != nil {
+		return r.classify(fmt.Errorf("start replication from slot %q at %s: %w", r.cfg.slot, start, err))
+	}
+	r.tx.open = false
+	r.lastStatus = time.Time{}
+	r.sentFlush = 0
+	for {
+		if err := r.housekeeping(ctx); err != nil {
+			return err
+		}
+		rctx, cancel := context.WithTimeout(ctx, r.tick())
+		msg, err := r.repl.ReceiveMessage(rctx)
+		cancel()
+		if err != nil {
+			if pgconn.Timeout(err) && ctx.Err() == nil {
+				continue
+			}
+			return r.classify(fmt.Errorf("receive from slot %q: %w", r.cfg.slot, err))
+		}
+		if err := r.handle(ctx, msg); err != nil {
+			return r.classify(err)
+		}
+	}
+}
+
+// classify marks server errors that mean the slot cannot serve us.
+func (r *reader) classify(err error) error {
+	switch pgCode(err) {
+	case "42704": // undefined_object: the slot does not exist
+		return fmt.Errorf("replication slot %q does not exist any more (dropped from outside?): %v: %w", r.cfg.slot, err, errSlotGone)
+	case "58P01": // undefined_file: WAL segment removed
+		return fmt.Errorf("the WAL replication slot %q needs was removed: %v: %w", r.cfg.slot, err, errSlotGone)
+	case "55000": // object_not_in_prerequisite_state: slot invalidated
+		return fmt.Errorf("replication slot %q was invalidated: %v: %w", r.cfg.slot, err, errSlotGone)
+	}
+	return err
+}
+
+// housekeeping sends status updates and heartbeats when due.
+func (r *reader) housekeeping(ctx context.Context) error {
+	now := time.Now()
+	flush := r.prog.flush()
+	periodic := now.Sub(r.lastStatus) >= r.cfg.statusInterval
+	if flush > r.sentFlush || periodic {
+		if err := r.sendStatus(ctx, flush, periodic); err != nil {
+			return err
+		}
+	}
+	if r.cfg.heartbeat > 0 && !r.tx.open && now.Sub(r.lastHeartbeat) >= r.cfg.heartbeat {
+		r.lastHeartbeat = now
+		if r.cfg.heartbeatQuery != "" {
+			if _, err := r.conn.Exec(ctx, r.cfg.heartbeatQuery); err != nil {
+				return fmt.Errorf("%s: %w", KeyHeartbeatQuery, err)
+			}
+		}
+		pos := r.resume
+		if r.idleEnd > pos.commit {
+			pos = position{commit: r.idleEnd}
+		}
+		off := map[string]any{OffsetLSNCommit: int64(pos.commit), OffsetLSN: int64(pos.commit), OffsetSeq: pos.seq}
+		if err := r.send(ctx, r.emit.heartbeat(off)); err != nil {
+			return err
+		}
+		r.resume = pos
+		r.prog.pushed(pos)
+	}
+	return nil
+}
+
+// sendStatus confirms flush to the server; with reply it asks for a
+// keepalive, whose WAL position lets an idle slot advance.
+func (r *reader) sendStatus(ctx context.Context, flush pglogrepl.LSN, reply bool) error {
+	write := max(r.received, flush)
+	if flush == 0 {
+		// pglogrepl would send the write position as the flush position
+		// (and PostgreSQL 15 moves a slot back to a lower one): send
+		// nothing until the slot's position is known.
+		r.lastStatus = time.Now()
+		return nil
+	}
+	err := pglogrepl.SendStandbyStatusUpdate(ctx, r.repl, pglogrepl.StandbyStatusUpdate{
+		WALWritePosition: write, WALFlushPosition: flush, WALApplyPosition: flush, ReplyRequested: reply})
+	if err != nil {
+		return fmt.Errorf("send status update: %w", err)
+	}
+	r.sentFlush, r.lastStatus = max(r.sentFlush, flush), time.Now()
+	return nil
+}
+
+// send hands one record to Read, waiting while the queue is full and
+// keeping the server's status current meanwhile.
+func (r *reader) send(ctx context.Context, rec record.Record) error {
+	select {
+	case r.out <- rec:
+		return nil
+	default:
+	}
+	t := time.NewTicker(r.tick())
+	defer t.Stop()
+	for {
+		select {
+		case r.out <- rec:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+			if r.repl != nil && r.snap == nil {
+				flush := r.prog.flush()
+				if flush > r.sentFlush || time.Since(r.lastStatus) >= r.cfg.statusInterval {
+					if err := r.sendStatus(ctx, flush, false); err != nil {
+						return err
+					}
+				}
+			}
+		}
+	}
+}
+
+// quoteLiteral quotes s as an SQL string literal.
+func quoteLiteral(s string) string {
+	out := []byte{'\''}
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\'' {
+			out = append(out, '\'')
+		}
+		out = append(out, s[i])
+	}
+	return string(append(out, '\''))
+}

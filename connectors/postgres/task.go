@@ -1,0 +1,169 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/sluicehq/sluice/plugins/sdk"
+	"github.com/sluicehq/sluice/record"
+)
+
+// task is the source task. Configure and Open run before anything else;
+// after Open the reader goroutine owns the connections and the decoding
+// state, Read takes records from its queue, Commit (concurrently with
+// Read) only touches prog, and Stop ends the goroutine and waits for it.
+type task struct {
+	cfg  *config
+	prog *progress
+	out  chan record.Record
+
+	cancel   context.CancelFunc
+	done     chan struct{} // closed when the reader goroutine returned
+	err      error         // the reader's result, readable once done is closed
+	stopOnce sync.Once
+	stopErr  error
+}
+
+func newTask() *task { return &task{} }
+
+var _ sdk.SourceTask = (*task)(nil)
+
+// Configure implements sdk.SourceTask.
+func (t *task) Configure(_ context.Context, cfg map[string]string) error {
+	c, err := parseConfig(cfg)
+	if err != nil {
+		return fmt.Errorf("postgres: %w", err)
+	}
+	t.cfg = c
+	return nil
+}
+
+// Open implements sdk.SourceTask: it resumes from the committed offset of
+// this server's partition, or starts as snapshot.mode says.
+func (t *task) Open(ctx context.Context, committed []sdk.SourceOffset) error {
+	if t.cfg == nil {
+		return fmt.Errorf("postgres: Open before Configure: %w", sdk.ErrFatal)
+	}
+	var resume *resumePoint
+	for _, o := range committed {
+		if s, _ := o.Partition[PartitionServer].(string); s != t.cfg.prefix {
+			continue
+		}
+		rp, err := parseOffset(o.Offset)
+		if err != nil {
+			return fmt.Errorf("postgres: committed offset %v: %v: %w", o.Offset, err, sdk.ErrFatal)
+		}
+		resume = &rp
+	}
+	t.prog = newProgress()
+	t.out = make(chan record.Record, t.cfg.queueSize)
+	r := &reader{
+		cfg: t.cfg, prog: t.prog, out: t.out, tables: map[uint32]*table{},
+		emit: &emitter{cfg: t.cfg, partition: map[string]any{PartitionServer: t.cfg.prefix},
+			now: func() int64 { return time.Now().UnixMicro() }},
+	}
+	if err := r.setup(ctx, resume); err != nil {
+		return fmt.Errorf("postgres: %w", err)
+	}
+	rctx, cancel := context.WithCancel(context.Background())
+	t.cancel, t.done = cancel, make(chan struct{})
+	go func() {
+		defer close(t.done)
+		t.err = r.run(rctx)
+	}()
+	return nil
+}
+
+// Read implements sdk.SourceTask: up to max.batch.size records, or none
+// after poll.interval.ms. Once the reader failed, the records it queued
+// are returned first, then its error.
+func (t *task) Read(ctx context.Context) ([]record.Record, error) {
+	if t.out == nil {
+		return nil, fmt.Errorf("postgres: Read before Open: %w", sdk.ErrFatal)
+	}
+	timer := time.NewTimer(t.cfg.pollInterval)
+	defer timer.Stop()
+	var first record.Record
+	select {
+	case first = <-t.out:
+	case <-t.done:
+		select {
+		case first = <-t.out:
+		default:
+			if t.err != nil {
+				return nil, fmt.Errorf("postgres: %w", t.err)
+			}
+			select { // finished (initial_only) or stopped: idle like an empty source
+			case <-ctx.Done():
+			case <-timer.C:
+			}
+			return nil, nil
+		}
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-timer.C:
+		return nil, nil
+	}
+	batch := []record.Record{first}
+	for len(batch) < t.cfg.batchSize {
+		select {
+		case r := <-t.out:
+			batch = append(batch, r)
+		default:
+			return batch, nil
+		}
+	}
+	return batch, nil
+}
+
+// Commit implements sdk.SourceTask: the slot may confirm up to the commit
+// LSN of the last durable record (see progress.commit).
+func (t *task) Commit(_ context.Context, offsets []sdk.SourceOffset) error {
+	if t.prog == nil || t.cfg == nil {
+		return nil
+	}
+	for _, o := range offsets {
+		if s, _ := o.Partition[PartitionServer].(string); s != t.cfg.prefix {
+			continue
+		}
+		rp, err := parseOffset(o.Offset)
+		if err != nil {
+			return fmt.Errorf("postgres: commit offset %v: %w", o.Offset, err)
+		}
+		if rp.snapshotDone {
+			t.prog.commit(rp.pos)
+		}
+	}
+	return nil
+}
+
+// Stop implements sdk.SourceTask: it ends the reader and closes its
+// connections; with slot.drop.on.stop it drops the slot. Idempotent.
+func (t *task) Stop(ctx context.Context) error {
+	t.stopOnce.Do(func() {
+		if t.cancel != nil {
+			t.cancel()
+			<-t.done
+		}
+		if t.cfg != nil && t.cfg.dropSlotOnStop && t.done != nil {
+			t.stopErr = dropSlotNow(ctx, t.cfg)
+		}
+	})
+	return t.stopErr
+}
+
+func dropSlotNow(ctx context.Context, cfg *config) error {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	repl, err := cfg.connectReplication(ctx)
+	if err != nil {
+		return fmt.Errorf("postgres: drop slot on stop: %w", err)
+	}
+	defer repl.Close(context.Background())
+	if err := dropSlot(ctx, repl, cfg.slot); err != nil {
+		return fmt.Errorf("postgres: %w", err)
+	}
+	return nil
+}
