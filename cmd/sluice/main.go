@@ -39,6 +39,7 @@ func newRootCmd() *cobra.Command {
 		newConnectorsCmd(),
 		newWorkerCmd(),
 		newServerCmd(),
+		newDLQCmd(),
 	)
 	return root
 }
