@@ -71,7 +71,7 @@ func TestSourceTransformsRouteAndInsert(t *testing.T) {
 	src := newCountingSource()
 	w := startWorker(t, workerProps(t, addr), NewInProcess(src), map[string]string{
 		"name": "src", "connector.class": "counting-source", "count": "40", "source.topics": "orders",
-		"transforms": "route,tag",
+		"transforms":            "route,tag",
 		"transforms.route.type": "RegexRouter", "transforms.route.regex": "(.*)", "transforms.route.replacement": "prod.$1",
 		"transforms.tag.type": "InsertHeader", "transforms.tag.header": "env", "transforms.tag.value.literal": "prod",
 	})
