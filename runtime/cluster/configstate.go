@@ -144,8 +144,20 @@ func (st *configState) applyLocked(r *kgo.Record, logger *slog.Logger) (ConfigCh
 		}
 		st.sessionKey = &SessionKey{Key: k, Algorithm: v.Algorithm, Created: time.UnixMilli(v.Created).UTC()}
 		return ConfigChange{Kind: SessionKeyChanged}, true
+	case strings.HasPrefix(key, restartPrefix):
+		name := key[len(restartPrefix):]
+		var v RestartRequest
+		if r.Value == nil {
+			return ConfigChange{}, false
+		}
+		if err := json.Unmarshal(r.Value, &v); err != nil {
+			warn("malformed restart request")
+			return ConfigChange{}, false
+		}
+		_, exists := st.connectors[name]
+		return ConfigChange{Kind: RestartRequested, Connector: name, Restart: v}, exists
 	}
-	return ConfigChange{}, false // restart-connector-, logger-cluster-, tasks-fencing-: not handled yet
+	return ConfigChange{}, false // logger-cluster-, tasks-fencing-: not handled yet
 }
 
 func (st *configState) removeLocked(name string) {

@@ -31,6 +31,7 @@ const (
 	commitPrefix      = "commit-"
 	targetStatePrefix = "target-state-"
 	sessionKeyKey     = "session-key"
+	restartPrefix     = "restart-connector-"
 )
 
 // SessionKey signs internal REST requests between workers (KIP-507).
@@ -93,15 +94,26 @@ const (
 	TaskConfigsCommitted
 	TargetStateChanged
 	SessionKeyChanged
+	// RestartRequested: a restart-connector-NAME record (Restart says
+	// what); reported only for records read after the store opened.
+	RestartRequested
 )
+
+// RestartRequest is a restart-connector-NAME record (KIP-745): every
+// worker restarts what it runs of the connector.
+type RestartRequest struct {
+	IncludeTasks bool `json:"include-tasks"`
+	OnlyFailed   bool `json:"only-failed"`
+}
 
 // ConfigChange is passed to the change callback after the store applied a
 // record read from the topic (written by any worker).
 type ConfigChange struct {
 	Kind      ChangeKind
 	Connector string
-	Tasks     []TaskID // TaskConfigsCommitted: the tasks whose configs were committed
-	Offset    int64    // the record's offset
+	Tasks     []TaskID       // TaskConfigsCommitted: the tasks whose configs were committed
+	Restart   RestartRequest // RestartRequested
+	Offset    int64          // the record's offset
 }
 
 // ConfigStore is the cluster's connector and task configuration on the
@@ -207,6 +219,13 @@ func (s *ConfigStore) PutTargetState(ctx context.Context, name string, state Tar
 // connector's name is reused; readers drop them with the connector).
 func (s *ConfigStore) DeleteConnector(ctx context.Context, name string) error {
 	return s.write(ctx, &kgo.Record{Key: []byte(connectorPrefix + name)}, &kgo.Record{Key: []byte(targetStatePrefix + name)})
+}
+
+// PutRestartRequest writes restart-connector-NAME
+// {"include-tasks":…,"only-failed":…}, as Kafka Connect's leader does.
+func (s *ConfigStore) PutRestartRequest(ctx context.Context, name string, r RestartRequest) error {
+	b, _ := json.Marshal(r)
+	return s.write(ctx, &kgo.Record{Key: []byte(restartPrefix + name), Value: b})
 }
 
 // PutSessionKey writes session-key.

@@ -67,9 +67,10 @@ func TestConfigStore(t *testing.T) {
 	must(a.DeleteConnector(ctx, "gone"))
 	created := time.UnixMilli(1700000000123).UTC()
 	must(a.PutSessionKey(ctx, SessionKey{Key: []byte{1, 2, 3}, Algorithm: "HmacSHA256", Created: created}))
+	must(a.PutRestartRequest(ctx, "my-src", RestartRequest{IncludeTasks: true}))
 
 	want := ConfigSnapshot{
-		Offset:       9,
+		Offset:       10,
 		Connectors:   map[string]map[string]string{"my-src": {"connector.class": "X", "tasks.max": "2"}},
 		TargetStates: map[string]TargetState{"my-src": TargetStopped},
 		TaskCounts:   map[string]int{"my-src": 2},
@@ -87,29 +88,38 @@ func TestConfigStore(t *testing.T) {
 	}
 
 	var kinds []ChangeKind
-	for range 6 {
-		kinds = append(kinds, (<-changes).Kind)
+	var restart ConfigChange
+	for range 7 {
+		ch := <-changes
+		kinds = append(kinds, ch.Kind)
+		if ch.Kind == RestartRequested {
+			restart = ch
+		}
 	}
-	wantKinds := []ChangeKind{ConnectorConfigChanged, TaskConfigsCommitted, TargetStateChanged, ConnectorConfigChanged, ConnectorRemoved, SessionKeyChanged}
+	if restart.Connector != "my-src" || restart.Restart != (RestartRequest{IncludeTasks: true}) {
+		t.Fatalf("restart change %+v", restart)
+	}
+	wantKinds := []ChangeKind{ConnectorConfigChanged, TaskConfigsCommitted, TargetStateChanged, ConnectorConfigChanged, ConnectorRemoved, SessionKeyChanged, RestartRequested}
 	if !reflect.DeepEqual(kinds, wantKinds) {
 		t.Fatalf("changes %v, want %v", kinds, wantKinds)
 	}
 
 	// The bytes are Kafka Connect's (JsonConverter, schemas disabled).
-	keys, vals := rawRecords(t, ctx, addr, cfg.Topic, 9)
+	keys, vals := rawRecords(t, ctx, addr, cfg.Topic, 10)
 	wantKeys := []string{"connector-my-src", "task-my-src-0", "task-my-src-1", "commit-my-src", "target-state-my-src",
-		"connector-gone", "connector-gone", "target-state-gone", "session-key"}
+		"connector-gone", "connector-gone", "target-state-gone", "session-key", "restart-connector-my-src"}
 	if !reflect.DeepEqual(keys, wantKeys) {
 		t.Fatalf("keys %v", keys)
 	}
 	for k, v := range map[string]string{
-		"connector-my-src":    `{"properties":{"connector.class":"X","tasks.max":"2"}}`,
-		"task-my-src-1":       `{"properties":{"t":"1"}}`,
-		"commit-my-src":       `{"tasks":2}`,
-		"target-state-my-src": `{"state":"PAUSED","state.v2":"STOPPED"}`,
-		"connector-gone":      "<tombstone>",
-		"target-state-gone":   "<tombstone>",
-		"session-key":         `{"key":"AQID","algorithm":"HmacSHA256","creation-timestamp":1700000000123}`,
+		"connector-my-src":         `{"properties":{"connector.class":"X","tasks.max":"2"}}`,
+		"task-my-src-1":            `{"properties":{"t":"1"}}`,
+		"commit-my-src":            `{"tasks":2}`,
+		"target-state-my-src":      `{"state":"PAUSED","state.v2":"STOPPED"}`,
+		"connector-gone":           "<tombstone>",
+		"target-state-gone":        "<tombstone>",
+		"session-key":              `{"key":"AQID","algorithm":"HmacSHA256","creation-timestamp":1700000000123}`,
+		"restart-connector-my-src": `{"include-tasks":true,"only-failed":false}`,
 	} {
 		if vals[k] != v {
 			t.Errorf("%s = %s, want %s", k, vals[k], v)

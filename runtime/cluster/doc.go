@@ -73,6 +73,7 @@
 //	                 commit-NAME                     {"tasks":N}
 //	                 target-state-NAME               {"state":"PAUSED","state.v2":"STOPPED"}
 //	                 session-key                     {"key":"<base64>","algorithm":"HmacSHA256","creation-timestamp":MS}
+//	                 restart-connector-NAME          {"include-tasks":true,"only-failed":false}
 //	connect-offsets  ["CONNECTOR",{partition…}]      {offset…}
 //	(25)
 //	connect-status   status-connector-NAME           {"state":"RUNNING","trace":null,"worker_id":"W","generation":G}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/sluicehq/sluice/api"
 	"github.com/sluicehq/sluice/plugins/sdk"
@@ -11,14 +12,25 @@ import (
 	"github.com/sluicehq/sluice/runtime/cluster"
 )
 
-// RestartConnector implements api.Herder. Work this worker runs restarts
-// here; the answer marks what restarts RESTARTING.
+// RestartConnector implements api.Herder as Kafka's leader does: it
+// writes a restart request to the configs topic, and every worker that
+// runs some of the connector restarts its part (tick.restart). The answer
+// marks what restarts RESTARTING, from the statuses known now.
 func (h *Herder) RestartConnector(ctx context.Context, req api.RestartRequest) (api.ConnectorStateInfo, error) {
 	st, err := h.ConnectorStatus(ctx, req.Connector)
 	if err != nil {
 		return st, err
 	}
 	return write(ctx, h, func(t *tick) (api.ConnectorStateInfo, error) {
+		if _, ok := h.configs.Snapshot().Connectors[req.Connector]; !ok {
+			return api.ConnectorStateInfo{}, notFound(req.Connector)
+		}
+		wctx, cancel := context.WithTimeout(ctx, writeTimeout)
+		defer cancel()
+		r := cluster.RestartRequest{IncludeTasks: req.IncludeTasks, OnlyFailed: req.OnlyFailed}
+		if err := h.configs.PutRestartRequest(wctx, req.Connector, r); err != nil {
+			return api.ConnectorStateInfo{}, err
+		}
 		if !req.OnlyFailed || st.Connector.State == api.StateFailed {
 			st.Connector.State = api.StateRestarting
 		}
@@ -28,10 +40,8 @@ func (h *Herder) RestartConnector(ctx context.Context, req api.RestartRequest) (
 					continue
 				}
 				st.Tasks[i].State, st.Tasks[i].Trace = api.StateRestarting, ""
-				t.stopTask(cluster.TaskID{Connector: req.Connector, Task: st.Tasks[i].ID})
 			}
 		}
-		t.reconcile(ctx)
 		return st, nil
 	})
 }
@@ -46,7 +56,7 @@ func (h *Herder) RestartTask(ctx context.Context, id api.TaskID) error {
 		}
 		if !slices.Contains(t.owned.Tasks, cid) {
 			if st, ok := h.status.Task(cid); ok && st.WorkerID != "" && st.WorkerID != h.cfg.WorkerID {
-				return struct{}{}, &api.NotLeaderError{LeaderURL: "http://" + st.WorkerID}
+				return struct{}{}, &api.NotLeaderError{LeaderURL: h.urlOf(st.WorkerID)}
 			}
 			return struct{}{}, api.Errorf(api.ErrConflict, "Task %s-%d is not assigned to a worker at the moment", id.Connector, id.Task)
 		}
@@ -269,4 +279,11 @@ func (h *Herder) Starts() int64 { return h.starts.Load() }
 func (h *Herder) runningTasks() int {
 	n, _ := call(context.Background(), h, func(t *tick) (int, error) { return len(t.running), nil })
 	return n
+}
+
+// urlOf is the REST URL of the worker with id workerID (its advertised
+// host:port), with this worker's scheme: a cluster serves one scheme.
+func (h *Herder) urlOf(workerID string) string {
+	scheme, _, _ := strings.Cut(h.cfg.URL, "://")
+	return scheme + "://" + workerID
 }

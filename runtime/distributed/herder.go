@@ -72,6 +72,10 @@ type Herder struct {
 		sync.Mutex
 		rebalancing bool
 		settled     chan struct{} // closed when rebalancing turns false
+		// restarts are restart requests read from the configs topic and
+		// not yet handled by the tick loop; a newer one for the same
+		// connector replaces an older one, as in Kafka's herder.
+		restarts map[string]cluster.RestartRequest
 	}
 }
 
@@ -204,12 +208,30 @@ func (h *Herder) Run(ctx context.Context) error {
 	return nil
 }
 
-// configChanged runs on the config store's tail goroutine: it only flags.
-func (h *Herder) configChanged(cluster.ConfigChange) {
+// configChanged runs on the config store's tail goroutine: it only flags
+// (and queues restart requests).
+func (h *Herder) configChanged(ch cluster.ConfigChange) {
+	if ch.Kind == cluster.RestartRequested {
+		h.mu.Lock()
+		if h.mu.restarts == nil {
+			h.mu.restarts = map[string]cluster.RestartRequest{}
+		}
+		h.mu.restarts[ch.Connector] = ch.Restart
+		h.mu.Unlock()
+	}
 	select {
 	case h.changed <- struct{}{}:
 	default:
 	}
+}
+
+// takeRestarts takes the queued restart requests.
+func (h *Herder) takeRestarts() map[string]cluster.RestartRequest {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	r := h.mu.restarts
+	h.mu.restarts = nil
+	return r
 }
 
 // call runs f on the tick goroutine and waits for it.

@@ -169,3 +169,62 @@ func TestCrashedWorkerTasksMove(t *testing.T) {
 	w1.stopCheck(t)
 	eventually(t, "4 tasks on w0", func() bool { p, _ := placement(w0); return p[w0.cfg.WorkerID] == 4 })
 }
+
+// TestRestartOnEveryOwner: POST /connectors/{name}/restart?includeTasks=true
+// on any worker restarts the tasks on every worker that runs them (a
+// restart request in the configs topic, as Kafka's), and a task restart
+// sent to a worker that does not run the task reaches its owner.
+func TestRestartOnEveryOwner(t *testing.T) {
+	addr := startBroker(t)
+	ctx := context.Background()
+	w0 := startRESTWorker(t, addr)
+	eventually(t, "w0 ready", ready(w0.node))
+	w1 := startRESTWorker(t, addr)
+	eventually(t, "w1 ready", ready(w1.node))
+	if _, err := w1.cl.CreateConnector(ctx, api.CreateConnectorRequest{Name: "r", Config: connConfig("r", 4)}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "4 tasks on 2 workers", func() bool { p, _ := placement(w0); return balanced(p, 2, 4) })
+	before := []int64{w0.Starts(), w1.Starts()}
+
+	// Only failed ones: none is, nothing restarts.
+	st, err := w1.cl.RestartConnector(ctx, "r", true, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ts := range st.Tasks {
+		if ts.State != api.StateRunning {
+			t.Errorf("onlyFailed answer marks task %d %s", ts.ID, ts.State)
+		}
+	}
+	st, err = w1.cl.RestartConnector(ctx, "r", true, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Connector.State != api.StateRestarting || len(st.Tasks) != 4 || st.Tasks[3].State != api.StateRestarting {
+		t.Errorf("restart answer %+v", st)
+	}
+	eventually(t, "both workers restarted their 2 tasks", func() bool {
+		return w0.Starts() == before[0]+2 && w1.Starts() == before[1]+2
+	})
+	eventually(t, "4 tasks RUNNING again", func() bool { p, _ := placement(w0); return balanced(p, 2, 4) })
+
+	// A task restart sent to the worker that does not run the task.
+	_, all := placement(w0)
+	var task int
+	var owner, other *restWorker = w0, w1
+	for _, ts := range all["r"].Status.Tasks {
+		if ts.WorkerID == w1.cfg.WorkerID {
+			task, owner, other = ts.ID, w1, w0
+			break
+		}
+	}
+	before = []int64{owner.Starts(), other.Starts()}
+	if err := other.cl.RestartTask(ctx, "r", task); err != nil {
+		t.Fatalf("restart task %d through the worker that does not run it: %v", task, err)
+	}
+	eventually(t, "the owner restarted the task", func() bool { return owner.Starts() == before[0]+1 })
+	if other.Starts() != before[1] {
+		t.Errorf("the other worker started tasks")
+	}
+}

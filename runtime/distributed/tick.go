@@ -103,6 +103,7 @@ func (t *tick) reconcile(ctx context.Context) {
 	} else if t.assigned == nil {
 		t.assigned = at
 	}
+	t.restart()
 	for _, name := range t.owned.Connectors {
 		t.reconcileConnector(ctx, name)
 	}
@@ -129,6 +130,41 @@ func (t *tick) reconcile(ctx context.Context) {
 		case ok && (target == cluster.TargetStarted || target == ""):
 			t.startTask(ctx, id, cfg)
 		}
+	}
+}
+
+// restart handles the restart requests read from the configs topic: this
+// worker restarts what it runs of each connector (the connector: its task
+// configs are computed again; with include-tasks its tasks), only what is
+// FAILED with only-failed. What restarts is shown RESTARTING first.
+func (t *tick) restart() {
+	for name, r := range t.h.takeRestarts() {
+		if _, ok := t.snap.Connectors[name]; !ok {
+			continue
+		}
+		if slices.Contains(t.owned.Connectors, name) {
+			if st, _ := t.h.status.Connector(name); !r.OnlyFailed || st.State == cluster.StateFailed {
+				t.h.statuses.put(cluster.TaskID{Connector: name, Task: -1}, cluster.StateRestarting, "")
+				delete(t.computed, name)
+				delete(t.shown, name)
+			}
+		}
+		if !r.IncludeTasks {
+			continue
+		}
+		var ids []cluster.TaskID
+		for _, id := range t.owned.Tasks {
+			if id.Connector != name {
+				continue
+			}
+			if st, ok := t.h.status.Task(id); r.OnlyFailed && (!ok || st.State != cluster.StateFailed) {
+				continue
+			}
+			t.h.statuses.put(id, cluster.StateRestarting, "")
+			ids = append(ids, id)
+		}
+		t.h.logger.Info("restarting on request", "connector", name, "tasks", len(ids), "only_failed", r.OnlyFailed)
+		t.stopTasks(ids)
 	}
 }
 
