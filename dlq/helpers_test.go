@@ -112,11 +112,14 @@ func writeLetters(t testing.TB, addr, topic string, partitions int32, ls []lette
 	}
 }
 
-// readAll returns the committed records of topic (read_committed).
+// readAll returns the committed records of topic (read_committed). It
+// reads up to the high watermark: EndTxn answers before the transaction
+// markers are written, and a read_committed fetch long-polls until they
+// are, so this waits on the broker rather than on a clock.
 func readAll(t testing.TB, addr, topic string) []*kgo.Record {
 	t.Helper()
 	adm := kadm.NewClient(newClient(t, addr))
-	ends, err := adm.ListCommittedOffsets(t.Context(), topic)
+	ends, err := adm.ListEndOffsets(t.Context(), topic)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -47,7 +47,7 @@ func endOffset(t *testing.T, bootstrap, topic string) int64 {
 		t.Fatal(err)
 	}
 	defer cl.Close()
-	los, err := kadm.NewClient(cl).ListCommittedOffsets(t.Context(), topic)
+	los, err := kadm.NewClient(cl).ListEndOffsets(t.Context(), topic)
 	if err != nil {
 		t.Fatal(err)
 	}
