@@ -19,6 +19,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/sluicehq/sluice/dlq"
+	"github.com/sluicehq/sluice/runtime"
+	"github.com/sluicehq/sluice/runtime/properties"
 )
 
 // dlqCmdOptions are what the binary's integration gives `sluice dlq`.
@@ -29,7 +31,22 @@ type dlqCmdOptions struct {
 }
 
 // newDLQCmd is `sluice dlq`.
-func newDLQCmd() *cobra.Command { return newDLQCmdWith(dlqCmdOptions{}) }
+func newDLQCmd() *cobra.Command { return newDLQCmdWith(dlqCmdOptions{LoadFixer: loadReplayFixer}) }
+
+// loadReplayFixer reads a replay's --transforms FILE: a .properties file
+// with the connector-style keys runtime.NewRecordFixer takes (transforms=…,
+// predicates=…, key.converter, value.converter and their properties).
+func loadReplayFixer(path string) (dlq.Fixer, error) {
+	ps, err := properties.ParseFile(path)
+	if err != nil {
+		return nil, err
+	}
+	fx, err := runtime.NewRecordFixer(properties.Map(ps))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return fx, nil
+}
 
 // dlqFlags are the flags shared by the dlq subcommands.
 type dlqFlags struct {

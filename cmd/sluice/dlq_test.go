@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"errors"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -95,7 +97,8 @@ func TestDLQCommand(t *testing.T) {
 		t.Errorf("replay with purge: %+v", res)
 	}
 	adminWantErr(t, newDLQCmd, bootstrap, []string{"replay", "orders-dlq", "--name", "x", "--to", "missing"}, `"missing"`, "--create-topic")
-	adminWantErr(t, newDLQCmd, bootstrap, []string{"replay", "orders-dlq", "--transforms", "f.properties"}, "not available")
+	noFixer := func() *cobra.Command { return newDLQCmdWith(dlqCmdOptions{}) }
+	adminWantErr(t, noFixer, bootstrap, []string{"replay", "orders-dlq", "--transforms", "f.properties"}, "not available")
 
 	// With a fix-up loader, --transforms goes through it.
 	var loaded string
@@ -108,6 +111,46 @@ func TestDLQCommand(t *testing.T) {
 	adminMustRun(t, withFixer, bootstrap, "replay", "orders-dlq", "--transforms", "f.properties", "--dry-run")
 	if loaded != "f.properties" {
 		t.Errorf("LoadFixer got %q", loaded)
+	}
+}
+
+// --transforms FILE applies a transform chain to the replayed records, and
+// a bad file is refused naming the property.
+func TestDLQReplayWithTransformsFile(t *testing.T) {
+	bootstrap := startTestCluster(t)
+	dlqLetters(t, bootstrap, 4)
+	dir := t.TempDir()
+	good := filepath.Join(dir, "fix.properties")
+	if err := os.WriteFile(good, []byte("transforms=tag\ntransforms.tag.type=InsertHeader\ntransforms.tag.header=replayed\ntransforms.tag.value.literal=yes\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bad := filepath.Join(dir, "bad.properties")
+	if err := os.WriteFile(bad, []byte("transforms=x\ntransforms.x.type=NoSuchTransform\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	adminWantErr(t, newDLQCmd, bootstrap, []string{"replay", "orders-dlq", "--transforms", bad}, "transforms.x.type", "NoSuchTransform")
+	res := adminJSON[dlq.ReplayResult](t, newDLQCmd, bootstrap, "replay", "orders-dlq", "--transforms", good, "-q")
+	if res.Replayed != 4 {
+		t.Fatalf("replay: %+v", res)
+	}
+	cl, err := kgo.NewClient(kgo.SeedBrokers(bootstrap), kgo.ConsumeTopics("orders"), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
+		kgo.FetchIsolationLevel(kgo.ReadCommitted()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	var got []*kgo.Record
+	for len(got) < 4 {
+		f := cl.PollFetches(t.Context())
+		if err := f.Err0(); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, f.Records()...)
+	}
+	for _, r := range got {
+		if len(r.Headers) != 1 || r.Headers[0].Key != "replayed" || string(r.Headers[0].Value) != "yes" {
+			t.Errorf("replayed record %q headers %v: want only replayed=yes (context headers stripped)", r.Key, r.Headers)
+		}
 	}
 }
 
