@@ -94,10 +94,27 @@ func (a *Auth) check(r *http.Request) bool {
 	return false
 }
 
-// wrap requires credentials on every path but /health.
+// internalSigned reports an internal request between workers that carries
+// a session-key signature (POST /connectors/{name}/tasks): like Kafka's
+// JaasBasicAuthFilter, authentication lets it through, and the herder
+// checks the signature (ErrBadRequest or ErrForbidden when it is wrong).
+func internalSigned(r *http.Request) bool {
+	if r.Method != http.MethodPost || r.Header.Get(HeaderSignature) == "" {
+		return false
+	}
+	rest, ok := strings.CutPrefix(r.URL.Path, "/connectors/")
+	if !ok {
+		return false
+	}
+	name, tail, ok := strings.Cut(rest, "/")
+	return ok && name != "" && tail == "tasks"
+}
+
+// wrap requires credentials on every path but /health and signed internal
+// requests.
 func (a *Auth) wrap(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/health" || a.check(r) {
+		if r.URL.Path == "/health" || internalSigned(r) || a.check(r) {
 			next.ServeHTTP(w, r)
 			return
 		}

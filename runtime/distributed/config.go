@@ -39,6 +39,9 @@ const (
 	// Sluice's own REST security properties (Kafka configures TLS with
 	// Java keystores under listeners.https.ssl.* and authentication with
 	// JAAS REST extensions; Sluice takes PEM files and plain files).
+	KeyTTLConfig             = "inter.worker.key.ttl.ms"
+	SignatureAlgorithmConfig = "inter.worker.signature.algorithm"
+
 	RestTLSCertConfig        = "rest.tls.cert.file"
 	RestTLSKeyConfig         = "rest.tls.key.file"
 	RestTLSCAConfig          = "rest.tls.ca.file"
@@ -94,6 +97,15 @@ func ConfigDef() *sdk.ConfigDef {
 			Doc: "Port other workers use to reach this worker's REST API; defaults to the listener's port."}).
 		Define(sdk.Key{Name: ListenersConfig, Type: sdk.List, Default: "http://127.0.0.1:8083", Importance: sdk.Low,
 			Doc: "REST listener URL, http:// or https:// (the first one is advertised unless rest.advertised.* say otherwise)."}).
+		Define(sdk.Key{Name: KeyTTLConfig, Type: sdk.Long, Default: "3600000", Importance: sdk.Low,
+			Doc: "How long the leader's session key signs internal requests (KIP-507) before the leader writes a new one.", Validator: intIn(1000, 1<<62)}).
+		Define(sdk.Key{Name: SignatureAlgorithmConfig, Type: sdk.String, Default: signatureAlgorithm, Importance: sdk.Low,
+			Doc: "MAC algorithm of internal request signatures; Sluice supports HmacSHA256.", Validator: func(v string) error {
+				if strings.TrimSpace(v) != signatureAlgorithm {
+					return fmt.Errorf("only %s is supported", signatureAlgorithm)
+				}
+				return nil
+			}}).
 		Define(sdk.Key{Name: RestTLSCertConfig, Type: sdk.String, Default: "", Importance: sdk.Medium,
 			Doc: "PEM certificate (chain) the REST API serves HTTPS with; required by an https:// listener."}).
 		Define(sdk.Key{Name: RestTLSKeyConfig, Type: sdk.String, Default: "", Importance: sdk.Medium,
@@ -129,6 +141,8 @@ type Config struct {
 	Heartbeat        time.Duration
 	SessionTimeout   time.Duration
 	RebalanceTimeout time.Duration
+	// KeyTTL is inter.worker.key.ttl.ms: the session key's lifetime.
+	KeyTTL time.Duration
 	// REST security (see RESTOptions): PEM files, and auth files.
 	TLSCertFile, TLSKeyFile, TLSCAFile  string
 	AuthCredentialsFile, AuthTokensFile string
@@ -183,6 +197,7 @@ func ParseConfig(props map[string]string) (*Config, []string, error) {
 		c.Heartbeat = time.Duration(num(HeartbeatConfig)) * time.Millisecond
 		c.SessionTimeout = time.Duration(num(SessionTimeoutConfig)) * time.Millisecond
 		c.RebalanceTimeout = time.Duration(num(RebalanceTimeoutConfig)) * time.Millisecond
+		c.KeyTTL = time.Duration(num(KeyTTLConfig)) * time.Millisecond
 		if c.Heartbeat >= c.SessionTimeout {
 			problems[HeartbeatConfig] = append(problems[HeartbeatConfig], "must be lower than "+SessionTimeoutConfig)
 		}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -41,6 +42,10 @@ type Herder struct {
 	copts   []kgo.Opt
 	logger  *slog.Logger
 	worker  *runtime.Worker
+	http    *http.Client // to other workers' REST APIs
+	// bg holds goroutines the tick loop starts (task configs sent to the
+	// leader); they end with Run's ctx and Run waits for them.
+	bg sync.WaitGroup
 
 	// Set by Run before the tick loop starts; safe to read afterwards.
 	configs *cluster.ConfigStore
@@ -93,6 +98,11 @@ func New(opts Options) (*Herder, error) {
 		h.logger = slog.New(slog.DiscardHandler)
 	}
 	h.statuses = newStatusWriter(h)
+	hc, err := opts.Config.HTTPClient(0)
+	if err != nil {
+		return nil, err
+	}
+	h.http = hc
 	w, err := runtime.NewWorker(runtime.Options{
 		Config: opts.Config.Worker, Plugins: opts.Plugins, Offsets: lazyOffsets{h}, Logger: h.logger,
 		ProgressInterval: -1, OnTaskStatus: h.statuses.taskChanged,
@@ -189,9 +199,11 @@ func (h *Herder) Run(ctx context.Context) error {
 	memberDone := make(chan struct{})
 	go func() { defer close(memberDone); m.run(memberCtx) }()
 
-	t := &tick{h: h, m: m, running: map[cluster.TaskID]*runningTask{}, computed: map[string]computedFor{}, shown: map[string]cluster.State{}, snap: h.configs.Snapshot()}
+	t := &tick{h: h, m: m, running: map[cluster.TaskID]*runningTask{}, computed: map[string]computedFor{}, shown: map[string]cluster.State{},
+		sendFailures: map[string]int{}, snap: h.configs.Snapshot()}
 	close(h.started)
 	t.loop(ctx)
+	h.bg.Wait()
 	// Stop the work before leaving, so the next owner never overlaps.
 	if h.crashed {
 		stopWriter()

@@ -104,23 +104,24 @@ func trackedConfig(name string, tasks, stopMs int) map[string]string {
 // rejoins and takes a share again.
 func TestLostMembershipStopsWork(t *testing.T) {
 	addr := startBroker(t)
-	w0 := startWorker(t, addr, "18091")
-	eventually(t, "w0 ready", ready(w0))
-	w1 := startWorker(t, addr, "18092")
-	eventually(t, "w1 ready", ready(w1))
+	w0 := startRESTWorker(t, addr)
+	eventually(t, "w0 ready", ready(w0.node))
+	w1 := startRESTWorker(t, addr)
+	eventually(t, "w1 ready", ready(w1.node))
+	id0, id1 := w0.cfg.WorkerID, w1.cfg.WorkerID
 	ctx := context.Background()
 	if _, err := w0.CreateConnector(ctx, "lost", trackedConfig("lost", 4, 0), ""); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, "4 tasks over 2 workers", func() bool {
-		_, m := states(w0, "lost")
-		return m["127.0.0.1:18091"] == 2 && m["127.0.0.1:18092"] == 2
+		_, m := states(w0.node, "lost")
+		return m[id0] == 2 && m[id1] == 2
 	})
 	onW1 := func() []string {
 		st, _ := w0.ConnectorStatus(ctx, "lost")
 		var keys []string
 		for _, ts := range st.Tasks {
-			if ts.WorkerID == "127.0.0.1:18092" {
+			if ts.WorkerID == id1 {
 				keys = append(keys, fmt.Sprintf("lost-%d", ts.ID))
 			}
 		}
@@ -132,8 +133,8 @@ func TestLostMembershipStopsWork(t *testing.T) {
 	eventually(t, "w1 stops its tasks", func() bool { return w1.runningTasks() == 0 })
 	stopped := time.Since(cut)
 	eventually(t, "all 4 tasks RUNNING on w0", func() bool {
-		s, m := states(w0, "lost")
-		return s == api.StateRunning && m["127.0.0.1:18091"] == 4
+		s, m := states(w0.node, "lost")
+		return s == api.StateRunning && m[id0] == 4
 	})
 	for _, k := range moved {
 		if n := liveCount(k); n != 1 {
@@ -150,8 +151,8 @@ func TestLostMembershipStopsWork(t *testing.T) {
 
 	w1.partitioned.Store(false)
 	eventually(t, "w1 back with a share", func() bool {
-		_, m := states(w0, "lost")
-		return m["127.0.0.1:18091"] == 2 && m["127.0.0.1:18092"] == 2
+		_, m := states(w0.node, "lost")
+		return m[id0] == 2 && m[id1] == 2
 	})
 	if o := overlaps(); len(o) > 0 {
 		t.Fatalf("tasks ran on two workers at once: %v", o)
@@ -163,22 +164,24 @@ func TestLostMembershipStopsWork(t *testing.T) {
 // heartbeats while they stop.
 func TestSlowStopKeepsMembership(t *testing.T) {
 	addr := startBroker(t)
-	w0 := startWorkerWith(t, addr, "18093", nil, "session.timeout.ms", "2000")
-	eventually(t, "w0 ready", ready(w0))
+	session := []string{"session.timeout.ms", "2000"}
+	w0 := startRESTWorkerProps(t, addr, session)
+	eventually(t, "w0 ready", ready(w0.node))
+	id0 := w0.cfg.WorkerID
 	ctx := context.Background()
 	stopMs := 3500 // longer than the session, shorter than the task shutdown timeout
 	if _, err := w0.CreateConnector(ctx, "slow", trackedConfig("slow", 4, stopMs), ""); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "4 tasks on w0", func() bool { _, m := states(w0, "slow"); return m["127.0.0.1:18093"] == 4 })
-	id0, _ := w0.member.ids()
-	startWorkerWith(t, addr, "18094", nil, "session.timeout.ms", "2000")
+	eventually(t, "4 tasks on w0", func() bool { _, m := states(w0.node, "slow"); return m[id0] == 4 })
+	member0, _ := w0.member.ids()
+	w1 := startRESTWorkerProps(t, addr, session)
 	eventually(t, "tasks balanced 2/2", func() bool {
-		_, m := states(w0, "slow")
-		return m["127.0.0.1:18093"] == 2 && m["127.0.0.1:18094"] == 2
+		_, m := states(w0.node, "slow")
+		return m[id0] == 2 && m[w1.cfg.WorkerID] == 2
 	})
-	if id, _ := w0.member.ids(); id != id0 {
-		t.Errorf("w0 lost its membership while its revoked tasks stopped: member id %q, then %q", id0, id)
+	if id, _ := w0.member.ids(); id != member0 {
+		t.Errorf("w0 lost its membership while its revoked tasks stopped: member id %q, then %q", member0, id)
 	}
 	if o := overlaps(); len(o) > 0 {
 		t.Fatalf("tasks ran on two workers at once: %v", o)

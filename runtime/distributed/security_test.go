@@ -9,11 +9,13 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"errors"
+	"io"
 	"math/big"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -96,5 +98,66 @@ func TestForwardOverTLSWithAuth(t *testing.T) {
 	if _, err := leader.ConnectorInfo(ctx, "a"); err != nil {
 		t.Fatalf("the leader does not have the connector: %v", err)
 	}
-	eventually(t, "2 tasks running", func() bool { s, m := states(leader.node, "a"); return s == api.StateRunning && running(m) == 2 })
+	// A second connector, so that one of them is owned by the follower,
+	// whose task configs then reach the leader as a signed internal
+	// request that authentication lets through.
+	if _, err := alice.CreateConnector(ctx, api.CreateConnectorRequest{Name: "b", Config: connConfig("b", 2)}); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"a", "b"} {
+		eventually(t, name+": 2 tasks running", func() bool { s, m := states(leader.node, name); return s == api.StateRunning && running(m) == 2 })
+	}
+}
+
+// TestTaskConfigsThroughLeader: a follower that owns a connector sends
+// its task configs to the leader's POST /connectors/{name}/tasks signed
+// with the session key the leader wrote; the leader refuses unsigned and
+// forged requests with Kafka's 400 and 403.
+func TestTaskConfigsThroughLeader(t *testing.T) {
+	addr := startBroker(t)
+	ctx := context.Background()
+	w0 := startRESTWorker(t, addr)
+	eventually(t, "w0 ready", ready(w0.node))
+	w1 := startRESTWorker(t, addr)
+	eventually(t, "w1 ready", ready(w1.node))
+	for _, name := range []string{"x", "y"} {
+		if _, err := w0.cl.CreateConnector(ctx, api.CreateConnectorRequest{Name: name, Config: connConfig(name, 2)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	owners := map[string]bool{}
+	for _, name := range []string{"x", "y"} {
+		eventually(t, name+": 2 tasks running", func() bool { s, m := states(w0.node, name); return s == api.StateRunning && running(m) == 2 })
+		st, _ := w0.ConnectorStatus(ctx, name)
+		owners[st.Connector.WorkerID] = true
+	}
+	if !owners[w1.cfg.WorkerID] {
+		t.Fatalf("no connector owned by the follower: %v", owners)
+	}
+	if w0.configs.Snapshot().SessionKey == nil {
+		t.Fatal("no session key in the configs topic")
+	}
+	post := func(sig, alg string) (int, string) {
+		req, _ := http.NewRequest("POST", w0.url+"/connectors/x/tasks", strings.NewReader(`[{"topic":"forged"}]`))
+		if sig != "" {
+			req.Header.Set(api.HeaderSignature, sig)
+			req.Header.Set(api.HeaderSignatureAlgorithm, alg)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, body := post("", ""); code != 400 || !strings.Contains(body, "Internal request missing required signature") {
+		t.Errorf("unsigned: %d %s", code, body)
+	}
+	if code, body := post("Zm9yZ2Vk", "HmacSHA256"); code != 403 || !strings.Contains(body, "Internal request contained invalid signature.") {
+		t.Errorf("forged: %d %s", code, body)
+	}
+	if cfgs := w0.configs.Snapshot().TaskConfigs("x"); len(cfgs) != 2 || cfgs[0]["topic"] == "forged" {
+		t.Errorf("task configs of x changed by a refused request: %v", cfgs)
+	}
 }

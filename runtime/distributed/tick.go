@@ -24,6 +24,9 @@ type tick struct {
 	computed map[string]computedFor
 	// shown is the last connector status this worker queued, per connector.
 	shown map[string]cluster.State
+	// sendFailures counts failed sends of task configs to the leader, per
+	// connector, for the retry backoff.
+	sendFailures map[string]int
 
 	ready      bool
 	generation int32
@@ -44,10 +47,14 @@ type runningTask struct {
 }
 
 func (t *tick) loop(ctx context.Context) {
+	keys := time.NewTicker(min(t.h.cfg.KeyTTL/4, time.Minute))
+	defer keys.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
+		case <-keys.C:
+			t.ensureSessionKey(ctx)
 		case f := <-t.h.requests:
 			f(t)
 		case ev := <-t.h.rebalances:
@@ -88,6 +95,7 @@ func (t *tick) apply(ctx context.Context, ev *rebalanced) {
 	t.h.setRebalancing(false)
 	t.h.logger.Info("rebalance applied", "generation", ev.generation, "leader", ev.leader,
 		"assigned", len(wa.Assigned.Tasks), "revoked", len(wa.Revoked.Tasks), "delay", wa.Delay)
+	t.ensureSessionKey(ctx)
 	t.reconcile(ctx)
 }
 
@@ -231,6 +239,7 @@ func (t *tick) reconcileConnector(ctx context.Context, name string) {
 		cfgs = cfgs[:conn.TasksMax]
 	}
 	if !slices.Contains(t.snap.Inconsistent, name) && slices.EqualFunc(cfgs, t.snap.TaskConfigs(name), maps.Equal) && len(cfgs) == t.snap.TaskCounts[name] {
+		delete(t.sendFailures, name)
 		return
 	}
 	failed = !t.writeTasks(ctx, name, cfgs)
@@ -245,9 +254,18 @@ func (t *tick) showConnector(name string, st cluster.State, trace string) {
 	t.h.statuses.put(cluster.TaskID{Connector: name, Task: -1}, st, trace)
 }
 
-// writeTasks writes the connector's task configs (the owner does it
-// directly on the configs topic; see doc.go) and reports success.
+// writeTasks writes the connector's task configs: the leader on the
+// configs topic, a follower through the leader (sendTasks, whose failure
+// brings the connector back here). It reports whether the write was done
+// or handed over.
 func (t *tick) writeTasks(ctx context.Context, name string, cfgs []map[string]string) bool {
+	if !t.leader {
+		if t.leaderURL == "" {
+			return false
+		}
+		t.sendTasks(ctx, name, cfgs)
+		return true
+	}
 	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	if err := t.h.configs.PutTaskConfigs(wctx, name, cfgs); err != nil {
