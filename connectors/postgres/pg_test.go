@@ -62,6 +62,13 @@ func checkLogical(ctx context.Context) error {
 	if level != "logical" {
 		return fmt.Errorf("wal_level is %q", level)
 	}
+	var rules int
+	if err := conn.QueryRow(ctx, `SELECT count(*) FROM pg_hba_file_rules WHERE 'sluice_auth_test' = ANY(user_name)`).Scan(&rules); err != nil {
+		return err
+	}
+	if rules == 0 {
+		return fmt.Errorf("pg_hba has no password rule for role sluice_auth_test")
+	}
 	return nil
 }
 

@@ -14,6 +14,8 @@
 # the password in SLUICE_PG_PASSWORD (default "sluice") so machines whose
 # pg_hba asks for scram-sha-256 on 127.0.0.1 work too; a logical replication
 # connection matches "host all" lines of pg_hba, not "replication" lines.
+# A first pg_hba line makes role sluice_auth_test (which the Postgres
+# connector's tests create) authenticate by password.
 set -euo pipefail
 
 PG_PORT="${SLUICE_PG_PORT:-5432}"
@@ -89,6 +91,13 @@ ALTER SYSTEM SET max_wal_senders = 20;
 ALTER SYSTEM SET listen_addresses = '127.0.0.1';
 ALTER ROLE postgres WITH PASSWORD '$PG_PASSWORD';
 SQL
+
+# The connector's tests check that a wrong password is reported: one role
+# of their own always authenticates by password, whatever the other lines say.
+hba="$(psql_local -c 'SHOW hba_file')"
+if ! as_root grep -q '^host all sluice_auth_test ' "$hba"; then
+	as_root sed -i '1i host all sluice_auth_test 127.0.0.1/32 scram-sha-256' "$hba"
+fi
 
 # pending_restart is unreliable before a reload: ask the running server.
 if [ "$(psql_local -c 'SHOW wal_level')" != logical ]; then
