@@ -160,4 +160,3 @@ func (h *Herder) postTasks(ctx context.Context, leader string, key *cluster.Sess
 	}
 	return nil
 }
-
