@@ -39,6 +39,8 @@ const (
 	// Sluice's own REST security properties (Kafka configures TLS with
 	// Java keystores under listeners.https.ssl.* and authentication with
 	// JAAS REST extensions; Sluice takes PEM files and plain files).
+	TopicTrackingConfig      = "topic.tracking.enable"
+	TopicTrackingResetConfig = "topic.tracking.allow.reset"
 	KeyTTLConfig             = "inter.worker.key.ttl.ms"
 	SignatureAlgorithmConfig = "inter.worker.signature.algorithm"
 
@@ -97,6 +99,10 @@ func ConfigDef() *sdk.ConfigDef {
 			Doc: "Port other workers use to reach this worker's REST API; defaults to the listener's port."}).
 		Define(sdk.Key{Name: ListenersConfig, Type: sdk.List, Default: "http://127.0.0.1:8083", Importance: sdk.Low,
 			Doc: "REST listener URL, http:// or https:// (the first one is advertised unless rest.advertised.* say otherwise)."}).
+		Define(sdk.Key{Name: TopicTrackingConfig, Type: sdk.Boolean, Default: "true", Importance: sdk.Low,
+			Doc: "Record the topics each connector uses (KIP-558) in the status topic; GET /connectors/{name}/topics answers 403 when off."}).
+		Define(sdk.Key{Name: TopicTrackingResetConfig, Type: sdk.Boolean, Default: "true", Importance: sdk.Low,
+			Doc: "Allow PUT /connectors/{name}/topics/reset (403 when off)."}).
 		Define(sdk.Key{Name: KeyTTLConfig, Type: sdk.Long, Default: "3600000", Importance: sdk.Low,
 			Doc: "How long the leader's session key signs internal requests (KIP-507) before the leader writes a new one.", Validator: intIn(1000, 1<<62)}).
 		Define(sdk.Key{Name: SignatureAlgorithmConfig, Type: sdk.String, Default: signatureAlgorithm, Importance: sdk.Low,
@@ -141,6 +147,9 @@ type Config struct {
 	Heartbeat        time.Duration
 	SessionTimeout   time.Duration
 	RebalanceTimeout time.Duration
+	// TopicTracking and TopicTrackingReset are topic.tracking.enable and
+	// topic.tracking.allow.reset.
+	TopicTracking, TopicTrackingReset bool
 	// KeyTTL is inter.worker.key.ttl.ms: the session key's lifetime.
 	KeyTTL time.Duration
 	// REST security (see RESTOptions): PEM files, and auth files.
@@ -198,6 +207,8 @@ func ParseConfig(props map[string]string) (*Config, []string, error) {
 		c.SessionTimeout = time.Duration(num(SessionTimeoutConfig)) * time.Millisecond
 		c.RebalanceTimeout = time.Duration(num(RebalanceTimeoutConfig)) * time.Millisecond
 		c.KeyTTL = time.Duration(num(KeyTTLConfig)) * time.Millisecond
+		c.TopicTracking = strings.EqualFold(val(TopicTrackingConfig), "true")
+		c.TopicTrackingReset = strings.EqualFold(val(TopicTrackingResetConfig), "true")
 		if c.Heartbeat >= c.SessionTimeout {
 			problems[HeartbeatConfig] = append(problems[HeartbeatConfig], "must be lower than "+SessionTimeoutConfig)
 		}

@@ -95,8 +95,11 @@ func (h *Herder) StopConnector(ctx context.Context, name string) error {
 	return h.setTarget(ctx, name, cluster.TargetStopped)
 }
 
-// ActiveTopics implements api.Herder from the status topic.
+// ActiveTopics implements api.Herder from the status topic (KIP-558).
 func (h *Herder) ActiveTopics(ctx context.Context, name string) ([]string, error) {
+	if !h.cfg.TopicTracking {
+		return nil, api.Errorf(api.ErrForbidden, "Topic tracking is disabled.")
+	}
 	s, err := h.snapshot(ctx)
 	if err != nil {
 		return nil, err
@@ -104,23 +107,37 @@ func (h *Herder) ActiveTopics(ctx context.Context, name string) ([]string, error
 	if _, ok := s.Connectors[name]; !ok {
 		return nil, notFound(name)
 	}
+	if err := h.status.ReadToEnd(ctx); err != nil {
+		return nil, err
+	}
 	return slices.Sorted(maps.Keys(h.status.Topics(name))), nil
 }
 
-// ResetActiveTopics implements api.Herder.
+// ResetActiveTopics implements api.Herder: as Kafka's, any worker writes
+// the tombstones, whatever the connector's state.
 func (h *Herder) ResetActiveTopics(ctx context.Context, name string) error {
-	_, err := write(ctx, h, func(t *tick) (struct{}, error) {
-		if _, ok := h.configs.Snapshot().Connectors[name]; !ok {
-			return struct{}{}, notFound(name)
+	if !h.cfg.TopicTracking {
+		return api.Errorf(api.ErrForbidden, "Topic tracking is disabled.")
+	}
+	if !h.cfg.TopicTrackingReset {
+		return api.Errorf(api.ErrForbidden, "Topic tracking reset is disabled.")
+	}
+	s, err := h.snapshot(ctx)
+	if err != nil {
+		return err
+	}
+	if _, ok := s.Connectors[name]; !ok {
+		return notFound(name)
+	}
+	if err := h.status.ReadToEnd(ctx); err != nil {
+		return err
+	}
+	for topic := range h.status.Topics(name) {
+		if err := h.status.DeleteTopic(ctx, name, topic); err != nil {
+			return err
 		}
-		for topic := range h.status.Topics(name) {
-			if err := h.status.DeleteTopic(ctx, name, topic); err != nil {
-				return struct{}{}, err
-			}
-		}
-		return struct{}{}, nil
-	})
-	return err
+	}
+	return h.status.ReadToEnd(ctx)
 }
 
 // Offsets implements api.Herder (source connectors' offsets).

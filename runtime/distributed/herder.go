@@ -103,10 +103,14 @@ func New(opts Options) (*Herder, error) {
 		return nil, err
 	}
 	h.http = hc
-	w, err := runtime.NewWorker(runtime.Options{
+	ro := runtime.Options{
 		Config: opts.Config.Worker, Plugins: opts.Plugins, Offsets: lazyOffsets{h}, Logger: h.logger,
 		ProgressInterval: -1, OnTaskStatus: h.statuses.taskChanged,
-	})
+	}
+	if opts.Config.TopicTracking {
+		ro.OnActiveTopic = h.statuses.activeTopic
+	}
+	w, err := runtime.NewWorker(ro)
 	if err != nil {
 		return nil, err
 	}

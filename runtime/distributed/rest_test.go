@@ -228,3 +228,41 @@ func TestRestartOnEveryOwner(t *testing.T) {
 		t.Errorf("the other worker started tasks")
 	}
 }
+
+// TestActiveTopics: the topics a connector's tasks produce to are recorded
+// in the status topic (KIP-558) and listed by GET /connectors/{name}/topics
+// on every worker; PUT …/topics/reset forgets them while the connector
+// runs; with topic.tracking.enable=false both answer 403.
+func TestActiveTopics(t *testing.T) {
+	addr := startBroker(t)
+	ctx := context.Background()
+	w0 := startRESTWorker(t, addr)
+	eventually(t, "w0 ready", ready(w0.node))
+	w1 := startRESTWorker(t, addr)
+	eventually(t, "w1 ready", ready(w1.node))
+	if _, err := w0.cl.CreateConnector(ctx, api.CreateConnectorRequest{Name: "at", Config: connConfig("at", 2)}); err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []*restWorker{w0, w1} {
+		eventually(t, "topics on "+w.cfg.WorkerID, func() bool {
+			topics, err := w.cl.ActiveTopics(ctx, "at")
+			return err == nil && reflect.DeepEqual(topics, []string{"out-at"})
+		})
+	}
+	if err := w1.cl.ResetActiveTopics(ctx, "at"); err != nil {
+		t.Fatal(err)
+	}
+	if topics, err := w0.cl.ActiveTopics(ctx, "at"); err != nil || len(topics) != 0 {
+		t.Fatalf("after reset: %v %v", topics, err)
+	}
+	var ce *client.Error
+	if _, err := w0.cl.ActiveTopics(ctx, "nope"); !errors.As(err, &ce) || ce.StatusCode != http.StatusNotFound {
+		t.Fatalf("unknown connector: %v", err)
+	}
+
+	off := startRESTWorkerProps(t, addr, []string{"topic.tracking.enable", "false"})
+	eventually(t, "off ready", ready(off.node))
+	if _, err := off.cl.ActiveTopics(ctx, "at"); !errors.As(err, &ce) || ce.StatusCode != http.StatusForbidden || ce.Message != "Topic tracking is disabled." {
+		t.Fatalf("tracking disabled: %v", err)
+	}
+}

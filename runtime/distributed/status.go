@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/sluicehq/sluice/runtime"
 	"github.com/sluicehq/sluice/runtime/cluster"
@@ -20,6 +21,8 @@ type statusWriter struct {
 		sync.Mutex
 		pending map[cluster.TaskID]cluster.Status // Task -1: the connector
 		order   []cluster.TaskID
+		// topics are active topics (KIP-558) to record, once each.
+		topics map[topicKey]cluster.TopicUse
 	}
 }
 
@@ -27,6 +30,30 @@ func newStatusWriter(h *Herder) *statusWriter {
 	w := &statusWriter{h: h, signal: make(chan struct{}, 1)}
 	w.mu.pending = map[cluster.TaskID]cluster.Status{}
 	return w
+}
+
+type topicKey struct{ connector, topic string }
+
+// activeTopic is the runtime's OnActiveTopic hook: a connector used a
+// topic. It is recorded in the status topic unless already there.
+func (w *statusWriter) activeTopic(connector, topic string) {
+	if w.h.status != nil {
+		if _, known := w.h.status.Topics(connector)[topic]; known {
+			return
+		}
+	}
+	w.mu.Lock()
+	if w.mu.topics == nil {
+		w.mu.topics = map[topicKey]cluster.TopicUse{}
+	}
+	// The hook does not say which task; Kafka's record names one, so
+	// the record says task 0.
+	w.mu.topics[topicKey{connector, topic}] = cluster.TopicUse{Topic: topic, Connector: connector, Discovered: time.Now()}
+	w.mu.Unlock()
+	select {
+	case w.signal <- struct{}{}:
+	default:
+	}
 }
 
 // taskChanged is the runtime's OnTaskStatus hook.
@@ -54,12 +81,12 @@ func (w *statusWriter) put(id cluster.TaskID, st cluster.State, trace string) {
 	}
 }
 
-func (w *statusWriter) take() (map[cluster.TaskID]cluster.Status, []cluster.TaskID) {
+func (w *statusWriter) take() (map[cluster.TaskID]cluster.Status, []cluster.TaskID, map[topicKey]cluster.TopicUse) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	p, o := w.mu.pending, w.mu.order
-	w.mu.pending, w.mu.order = map[cluster.TaskID]cluster.Status{}, nil
-	return p, o
+	p, o, t := w.mu.pending, w.mu.order, w.mu.topics
+	w.mu.pending, w.mu.order, w.mu.topics = map[cluster.TaskID]cluster.Status{}, nil, nil
+	return p, o, t
 }
 
 func (w *statusWriter) run(ctx context.Context) {
@@ -74,7 +101,15 @@ func (w *statusWriter) run(ctx context.Context) {
 }
 
 func (w *statusWriter) writeOnce(ctx context.Context) {
-	p, order := w.take()
+	p, order, topics := w.take()
+	for _, u := range topics {
+		if _, known := w.h.status.Topics(u.Connector)[u.Topic]; known {
+			continue
+		}
+		if err := w.h.status.PutTopic(ctx, u); err != nil && ctx.Err() == nil {
+			w.h.logger.Warn("active topic write failed", "connector", u.Connector, "topic", u.Topic, "err", err)
+		}
+	}
 	for _, id := range order {
 		st := p[id]
 		var err error

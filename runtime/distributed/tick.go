@@ -185,6 +185,7 @@ func (t *tick) reconcileConnector(ctx context.Context, name string) {
 			t.showConnector(name, cluster.StateDestroyed, "")
 			delete(t.shown, name)
 			delete(t.computed, name)
+			t.forgetTopics(ctx, name)
 		}
 		return
 	}
@@ -243,6 +244,19 @@ func (t *tick) reconcileConnector(ctx context.Context, name string) {
 		return
 	}
 	failed = !t.writeTasks(ctx, name, cfgs)
+}
+
+// forgetTopics deletes a deleted connector's active topics, as Kafka's
+// herder does on deletion.
+func (t *tick) forgetTopics(ctx context.Context, name string) {
+	for topic := range t.h.status.Topics(name) {
+		wctx, cancel := context.WithTimeout(ctx, writeTimeout)
+		err := t.h.status.DeleteTopic(wctx, name, topic)
+		cancel()
+		if err != nil {
+			t.h.logger.Warn("forget active topic failed", "connector", name, "topic", topic, "err", err)
+		}
+	}
 }
 
 // showConnector queues the connector's status when it changed.
