@@ -56,8 +56,10 @@ test: build deps fmt-vet check-generated ## the whole test suite: all modules, r
 	./test/kgo/run.sh
 
 .PHONY: bench
-bench: build ## broker throughput/latency/memory beside franz-go's kfake; DatagenSource through a plugin vs in-process
+bench: build ## broker beside franz-go's kfake; DatagenSource plugin vs in-process; transforms; DLQ replay vs produce
 	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 30m ./test/bench/
+	$(GO) test -run '^$$' -bench . -benchmem ./transforms/
+	$(GO) test -run '^$$' -bench Replay -benchtime 1x ./dlq/
 
 .PHONY: clean
 clean: ## remove build output and the demo data

@@ -90,21 +90,26 @@ func printable(b []byte) bool {
 
 // newEntry reads r back as an Entry.
 func newEntry(r *kgo.Record) Entry {
-	ctx, ok := ParseContext(r.Headers)
-	e := Entry{
-		Partition:  r.Partition,
-		Offset:     r.Offset,
-		Timestamp:  r.Timestamp.UTC(),
-		HasContext: ok,
-		Context:    ctx,
-		Key:        NewPreview(r.Key, 0),
-		Value:      NewPreview(r.Value, 0),
-		Record:     r,
-	}
+	e := matchEntry(r)
+	e.Key, e.Value = NewPreview(r.Key, 0), NewPreview(r.Value, 0)
 	for _, h := range r.Headers {
 		if !IsContextHeader(h.Key) {
 			e.Headers = append(e.Headers, Header{Key: h.Key, Value: NewPreview(h.Value, 0)})
 		}
 	}
 	return e
+}
+
+// matchEntry is the part of r's Entry a Filter looks at (no previews): what
+// a replay needs per record.
+func matchEntry(r *kgo.Record) Entry {
+	ctx, ok := ParseContext(r.Headers)
+	return Entry{
+		Partition:  r.Partition,
+		Offset:     r.Offset,
+		Timestamp:  r.Timestamp.UTC(),
+		HasContext: ok,
+		Context:    ctx,
+		Record:     r,
+	}
 }

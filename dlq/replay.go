@@ -52,7 +52,7 @@ type ReplayOptions struct {
 	// from another goroutine while the replay runs.
 	Progress         func(Progress) `json:"-"`
 	ProgressInterval time.Duration  `json:"-"`
-	// BatchSize is the most records in one transaction (default 500); a
+	// BatchSize is the most records in one transaction (default 5000); a
 	// transaction also ends after CommitInterval (default 1s).
 	BatchSize      int           `json:"-"`
 	CommitInterval time.Duration `json:"-"`
@@ -161,7 +161,7 @@ func (o *ReplayOptions) check() error {
 		return &InvalidError{"rate", "must not be negative"}
 	}
 	if o.BatchSize <= 0 {
-		o.BatchSize = 500
+		o.BatchSize = 5000
 	}
 	if o.CommitInterval <= 0 {
 		o.CommitInterval = time.Second

@@ -152,7 +152,7 @@ func (r *replayer) run(ctx context.Context) error {
 func (r *replayer) record(ctx context.Context, p int32, rec *kgo.Record) error {
 	o := &r.o
 	r.openChunk()
-	e := newEntry(rec)
+	e := matchEntry(rec)
 	if !r.m.match(&e) {
 		r.chunk.skipped++
 		return nil
