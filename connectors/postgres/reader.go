@@ -171,10 +171,12 @@ func (r *reader) streamOnce(ctx context.Context) error {
 		}
 	}
 	start := r.resume.commit
+	args := []string{"proto_version '1'", "publication_names " + quoteLiteral(r.cfg.publication)}
+	if serverMajor(r.repl) >= 14 {
+		args = append(args, "messages 'true'") // pg_logical_emit_message events
+	}
 	err := pglogrepl.StartReplication(ctx, r.repl, r.cfg.slot, start, pglogrepl.StartReplicationOptions{
-		Mode: pglogrepl.LogicalReplication,
-		PluginArgs: []string{"proto_version '1'", "publication_names " + quoteLiteral(r.cfg.publication),
-			"messages 'true'"},
+		Mode: pglogrepl.LogicalReplication, PluginArgs: args,
 	})
 	if err != nil {
 		return r.classify(fmt.Errorf("start replication from slot %q at %s: %w", r.cfg.slot, start, err))
@@ -304,4 +306,14 @@ func quoteLiteral(s string) string {
 		out = append(out, s[i])
 	}
 	return string(append(out, '\''))
+}
+
+// serverMajor is the server's major version (15 for "15.8 (Debian …)").
+func serverMajor(c *pgconn.PgConn) int {
+	v := c.ParameterStatus("server_version")
+	n := 0
+	for i := 0; i < len(v) && v[i] >= '0' && v[i] <= '9'; i++ {
+		n = n*10 + int(v[i]-'0')
+	}
+	return n
 }

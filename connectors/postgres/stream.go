@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 
@@ -98,7 +99,7 @@ func (r *reader) logical(ctx context.Context, lsn pglogrepl.LSN, m pglogrepl.Mes
 	case *pglogrepl.LogicalDecodingMessage:
 		if m.Transactional && r.tx.open {
 			pos, src, off := r.next(lsn, relation{})
-			return r.push(ctx, r.emit.message(m.Prefix, m.Content, src, off), pos)
+			return r.push(ctx, r.emit.message(m.Prefix, bytes.Clone(m.Content), src, off), pos)
 		}
 		// A non-transactional message is decoded (and sent) where it is in
 		// the WAL: a transaction of its own at its LSN.
@@ -106,7 +107,7 @@ func (r *reader) logical(ctx context.Context, lsn pglogrepl.LSN, m pglogrepl.Mes
 		pos := position{commit: m.LSN, seq: 1}
 		src := source{tsUs: ts, snapshot: "false", lsn: int64(m.LSN), lastCommit: int64(r.lastCommit)}
 		off := streamOffset(m.LSN, m.LSN, 1, 0, ts)
-		return r.push(ctx, r.emit.message(m.Prefix, m.Content, src, off), pos)
+		return r.push(ctx, r.emit.message(m.Prefix, bytes.Clone(m.Content), src, off), pos)
 	}
 	return nil
 }
