@@ -98,6 +98,7 @@ type cast struct {
 	spec        castSpec
 	replaceNull bool
 	cache       schemaCache
+	plans       derivedCache[[]record.Type]
 }
 
 func castSchema(in *record.Schema, target record.Type) (*record.Schema, error) {
@@ -138,10 +139,7 @@ func (t *cast) apply(_ record.Record, sch *record.Schema, v any) (*record.Schema
 		if err != nil {
 			return nil, nil, err
 		}
-		out := make(map[string]any, len(m))
-		for k, e := range m {
-			out[k] = e
-		}
+		out := cloneMap(m)
 		for _, f := range t.spec.order {
 			cv, err := castValue(nil, m[f], t.spec.fields[f])
 			if err != nil {
@@ -181,11 +179,19 @@ func (t *cast) apply(_ record.Record, sch *record.Schema, v any) (*record.Schema
 	if err != nil {
 		return nil, nil, err
 	}
+	// targets[i] is field i's cast type, 0 for none.
+	targets, _ := t.plans.get(sch, func(in *record.Schema) ([]record.Type, error) {
+		ts := make([]record.Type, len(in.Fields))
+		for i, f := range in.Fields {
+			ts[i] = t.spec.fields[f.Name]
+		}
+		return ts, nil
+	})
 	nv := record.NewStruct(ns)
 	for i, f := range sch.Fields {
 		fv := fieldValue(st, i, t.replaceNull)
-		if target, ok := t.spec.fields[f.Name]; ok {
-			if fv, err = castValue(f.Schema, fv, target); err != nil {
+		if targets[i] != 0 {
+			if fv, err = castValue(f.Schema, fv, targets[i]); err != nil {
 				return nil, nil, fmt.Errorf("field %q: %w", f.Name, err)
 			}
 		}

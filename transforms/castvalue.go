@@ -167,12 +167,7 @@ func javaFloat(v any, bits int) (float64, error) {
 	case float64:
 		return x, nil
 	case record.Decimal:
-		f, _ := new(big.Float).SetString(x.String())
-		if f == nil {
-			return 0, fmt.Errorf("invalid decimal %s", x)
-		}
-		out, _ := f.Float64()
-		return out, nil
+		return decimalFloat(x)
 	case string:
 		s := strings.TrimSpace(x)
 		s = strings.TrimRight(s, "fFdD")
@@ -260,4 +255,28 @@ func isoFormat(t time.Time) string {
 		return t.Format("2006-01-02")
 	}
 	return t.Format("2006-01-02T15:04:05.000Z")
+}
+
+// pow10 holds the powers of ten that float64 represents exactly.
+var pow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
+	1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
+
+// decimalFloat is BigDecimal.doubleValue: the nearest float64. When the
+// unscaled value and 10^scale are both exact float64s, one IEEE division
+// rounds correctly (strconv's fast path); otherwise the decimal string is
+// parsed, which rounds correctly too.
+func decimalFloat(d record.Decimal) (float64, error) {
+	if d.Unscaled == nil {
+		return 0, fmt.Errorf("invalid decimal %s", d)
+	}
+	if d.Unscaled.IsInt64() && d.Scale >= 0 && int(d.Scale) < len(pow10) {
+		if u := d.Unscaled.Int64(); u > -1<<53 && u < 1<<53 {
+			return float64(u) / pow10[d.Scale], nil
+		}
+	}
+	f, err := strconv.ParseFloat(d.String(), 64)
+	if err != nil && !isRangeErr(err) {
+		return 0, fmt.Errorf("invalid decimal %s", d)
+	}
+	return f, nil
 }

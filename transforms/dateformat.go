@@ -7,7 +7,7 @@ import (
 )
 
 // javaLayout translates a java.text.SimpleDateFormat pattern into a Go
-// time layout. Supported letters: y M d D H h m s S (after '.' or ','), a,
+// time layout. Supported letters: y Y M d D H h m s S (after '.' or ','), a,
 // E, z, Z, X, and quoted literals. Patterns Go layouts cannot express
 // (other letters, fractions not after a separator, literals that Go would
 // read as layout elements) are an error. Formatting and parsing are in UTC,
@@ -54,7 +54,7 @@ func javaLayout(p string) (string, error) {
 		}
 		var el string
 		switch c {
-		case 'y':
+		case 'y', 'Y': // Y (week year) is formatted as the year: see doc.go
 			el = "2006"
 			if n == 2 {
 				el = "06"

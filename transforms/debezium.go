@@ -358,10 +358,7 @@ func (t *unwrap) applyMap(r record.Record, env map[string]any) (record.Record, b
 			r.Topic = s
 		}
 	}
-	out := make(map[string]any, len(m)+len(t.fields)+1)
-	for k, v := range m {
-		out[k] = v
-	}
+	out := cloneMap(m)
 	for _, ref := range t.fields {
 		if v, ok := lookup(ref); ok {
 			out[ref.out] = v

@@ -40,9 +40,13 @@
 //     back-references are rejected at validation. Replacements use Java's
 //     syntax ($1, ${name}, backslash escapes).
 //   - SimpleDateFormat patterns (TimestampConverter, TimestampRouter) are
-//     translated to Go layouts: letters y M d D H h m s S a E z Z X and
+//     translated to Go layouts: letters y Y M d D H h m s S a E z Z X and
 //     quoted literals are supported; S must follow '.' or ','; literals Go
 //     would read as layout elements (digits, "Jan", "PM" …) are rejected.
+//   - Y (week year, used by Confluent's TimestampRouter example
+//     "YYYYMM") is formatted as the calendar year y; Java's week year
+//     differs only for the last days of December that fall in a week
+//     containing 1 January.
 //   - InsertHeader infers the literal's type for scalars only (boolean,
 //     the smallest integer type, float32/float64, ISO date/time/timestamp,
 //     else string); Kafka also parses arrays and maps.

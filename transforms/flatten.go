@@ -2,7 +2,8 @@ package transforms
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 
 	"github.com/sluicehq/sluice/plugins/sdk"
 	"github.com/sluicehq/sluice/record"
@@ -46,8 +47,13 @@ func (t *flatten) apply(_ record.Record, sch *record.Schema, v any) (*record.Sch
 		if err != nil {
 			return nil, nil, err
 		}
+		if out, ok := t.flattenFast(m); ok {
+			return nil, out, nil
+		}
+		// A collision: walk in sorted order, so that of several the
+		// same one is reported every time.
 		out := make(map[string]any, len(m))
-		if err := t.flattenMap(m, "", out); err != nil {
+		if err := t.flattenMap(m, "", out, true); err != nil {
 			return nil, nil, err
 		}
 		return nil, out, nil
@@ -78,29 +84,67 @@ func (t *flatten) apply(_ record.Record, sch *record.Schema, v any) (*record.Sch
 	return ns, nv, nil
 }
 
-func (t *flatten) flattenMap(m map[string]any, prefix string, out map[string]any) error {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
+// flattenFast clones m and replaces its nested maps by their leaves (most
+// entries of a record are leaves already). ok=false on a collision.
+func (t *flatten) flattenFast(m map[string]any) (out map[string]any, ok bool) {
+	out = cloneMap(m)
+	nested := false
+	for k, v := range m {
+		switch v.(type) {
+		case map[string]any, map[any]any:
+			delete(out, k)
+			nested = true
+		}
 	}
-	sort.Strings(keys) // deterministic collisions
-	for _, k := range keys {
-		name := t.name(prefix, k)
-		switch x := m[k].(type) {
+	if !nested {
+		return out, true
+	}
+	for k, v := range m {
+		var err error
+		switch x := v.(type) {
 		case map[string]any:
-			if err := t.flattenMap(x, name, out); err != nil {
-				return err
-			}
+			err = t.flattenMap(x, k, out, false)
 		case map[any]any:
 			sub, _ := requireMap(x, "flattening")
-			if err := t.flattenMap(sub, name, out); err != nil {
+			err = t.flattenMap(sub, k, out, false)
+		}
+		if err != nil {
+			return nil, false
+		}
+	}
+	return out, true
+}
+
+// flattenMap writes m's leaves into out. Map order does not matter unless
+// two paths yield the same name; sorted (slower) makes that error
+// deterministic.
+func (t *flatten) flattenMap(m map[string]any, prefix string, out map[string]any, sorted bool) error {
+	leaf := func(k string, v any) error {
+		name := t.name(prefix, k)
+		switch x := v.(type) {
+		case map[string]any:
+			return t.flattenMap(x, name, out, sorted)
+		case map[any]any:
+			sub, _ := requireMap(x, "flattening")
+			return t.flattenMap(sub, name, out, sorted)
+		}
+		if _, dup := out[name]; dup {
+			return fmt.Errorf("flattening yields the field %q twice", name)
+		}
+		out[name] = v
+		return nil
+	}
+	if !sorted {
+		for k, v := range m {
+			if err := leaf(k, v); err != nil {
 				return err
 			}
-		default:
-			if _, dup := out[name]; dup {
-				return fmt.Errorf("flattening yields the field %q twice", name)
-			}
-			out[name] = x
+		}
+		return nil
+	}
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		if err := leaf(k, m[k]); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -25,8 +25,13 @@ func dropHeadersPlugins() []Plugin {
 type dropHeaders struct{ names []string }
 
 func (t dropHeaders) Apply(r record.Record) (record.Record, bool, error) {
-	var kept []record.Header
-	for _, h := range r.Headers {
+	first := slices.IndexFunc(r.Headers, func(h record.Header) bool { return slices.Contains(t.names, h.Key) })
+	if first < 0 {
+		return r, true, nil // nothing to drop: the headers are shared, not changed
+	}
+	kept := make([]record.Header, first, len(r.Headers)-1)
+	copy(kept, r.Headers[:first])
+	for _, h := range r.Headers[first+1:] {
 		if !slices.Contains(t.names, h.Key) {
 			kept = append(kept, h)
 		}
@@ -52,7 +57,7 @@ func insertHeaderPlugins() []Plugin {
 type insertHeader struct{ h record.Header }
 
 func (t insertHeader) Apply(r record.Record) (record.Record, bool, error) {
-	r.Headers = append(cloneHeaders(r.Headers), t.h)
+	r.Headers = append(headersWithRoom(r.Headers, 1), t.h)
 	return r, true, nil
 }
 
@@ -83,7 +88,37 @@ type headerFrom struct {
 	fields, headers []string
 	move            bool
 	replaceNull     bool
-	cache           schemaCache
+	plans           derivedCache[headerFromPlan]
+}
+
+// headerFromPlan holds, for one input schema, the index of each of fields
+// and (for move) the input index of each output field.
+type headerFromPlan struct {
+	fields []int
+	kept   []int
+	out    *record.Schema // move: the schema without the moved fields
+}
+
+func (t *headerFrom) plan(in *record.Schema) (headerFromPlan, error) {
+	var p headerFromPlan
+	for _, f := range t.fields {
+		fd := in.Field(f)
+		if fd == nil {
+			return p, fmt.Errorf("field %q does not exist in %s schema %s", f, t.side, in)
+		}
+		p.fields = append(p.fields, fd.Index)
+	}
+	if !t.move {
+		return p, nil
+	}
+	p.out = structLike(in)
+	for _, f := range in.Fields {
+		if !slices.Contains(t.fields, f.Name) {
+			_ = addField(p.out, f.Name, f.Schema)
+			p.kept = append(p.kept, f.Index)
+		}
+	}
+	return p, nil
 }
 
 func (t *headerFrom) Apply(r record.Record) (record.Record, bool, error) {
@@ -91,63 +126,45 @@ func (t *headerFrom) Apply(r record.Record) (record.Record, bool, error) {
 	if v == nil {
 		return r, true, nil
 	}
-	hs := cloneHeaders(r.Headers)
+	hs := headersWithRoom(r.Headers, len(t.fields))
 	if sch == nil {
 		m, err := requireMap(v, "header "+t.op())
 		if err != nil {
 			return r, true, err
 		}
-		var out map[string]any
-		if t.move {
-			out = make(map[string]any, len(m))
-			for k, e := range m {
-				out[k] = e
-			}
-		}
 		for i, f := range t.fields {
 			hs = append(hs, record.Header{Key: t.headers[i], Value: m[f]})
-			if t.move {
-				delete(out, f)
-			}
 		}
 		r.Headers = hs
-		if t.move {
-			return t.side.with(r, nil, out), true, nil
+		if !t.move {
+			return r, true, nil
 		}
-		return r, true, nil
+		out := cloneMap(m)
+		for _, f := range t.fields {
+			delete(out, f)
+		}
+		return t.side.with(r, nil, out), true, nil
 	}
 	st, err := requireStruct(v, "header "+t.op())
 	if err != nil {
 		return r, true, err
 	}
-	for i, f := range t.fields {
-		fd := sch.Field(f)
-		if fd == nil {
-			return r, true, fmt.Errorf("field %q does not exist in %s schema %s", f, t.side, sch)
-		}
-		hs = append(hs, record.Header{Key: t.headers[i], Schema: fd.Schema, Value: fieldValue(st, fd.Index, t.replaceNull)})
+	p, err := t.plans.get(sch, t.plan)
+	if err != nil {
+		return r, true, err
+	}
+	for i, fi := range p.fields {
+		hs = append(hs, record.Header{Key: t.headers[i], Schema: sch.Fields[fi].Schema, Value: fieldValue(st, fi, t.replaceNull)})
 	}
 	r.Headers = hs
 	if !t.move {
 		return r, true, nil
 	}
-	ns, err := t.cache.get(sch, func(in *record.Schema) (*record.Schema, error) {
-		out := structLike(in)
-		for _, f := range in.Fields {
-			if !slices.Contains(t.fields, f.Name) {
-				_ = addField(out, f.Name, f.Schema)
-			}
-		}
-		return out, nil
-	})
-	if err != nil {
-		return r, true, err
+	nv := record.NewStruct(p.out)
+	for i, fi := range p.kept {
+		nv.PutAt(i, fieldValue(st, fi, t.replaceNull))
 	}
-	nv := record.NewStruct(ns)
-	for i, f := range ns.Fields {
-		nv.PutAt(i, fieldValue(st, sch.Field(f.Name).Index, t.replaceNull))
-	}
-	return t.side.with(r, ns, nv), true, nil
+	return t.side.with(r, p.out, nv), true, nil
 }
 
 func (t *headerFrom) op() string {

@@ -79,31 +79,39 @@ type insertField struct {
 
 const insertPurpose = "field insertion"
 
-// values returns the inserted fields in Kafka's order.
-func (t *insertField) values(r record.Record) []struct {
+// inserted is one field InsertField adds.
+type inserted struct {
 	spec insertSpec
 	sch  func() *record.Schema
 	v    any
-} {
-	var ts any
-	if !r.Timestamp.IsZero() {
-		ts = r.Timestamp.UTC()
+}
+
+// values returns the inserted fields in Kafka's order; only configured
+// fields get a value (boxing the others would allocate for nothing).
+func (t *insertField) values(r record.Record) [5]inserted {
+	ins := [5]inserted{
+		{spec: t.topic, sch: record.StringSchema},
+		{spec: t.partition, sch: record.Int32Schema},
+		{spec: t.offset, sch: record.Int64Schema},
+		{spec: t.timestamp, sch: record.TimestampSchema},
+		{spec: t.static, sch: record.StringSchema},
 	}
-	var static any
-	if t.hasStaticValue {
-		static = t.staticValue
+	if t.topic.name != "" {
+		ins[0].v = r.Topic
 	}
-	return []struct {
-		spec insertSpec
-		sch  func() *record.Schema
-		v    any
-	}{
-		{t.topic, record.StringSchema, r.Topic},
-		{t.partition, record.Int32Schema, r.Partition},
-		{t.offset, record.Int64Schema, r.Offset},
-		{t.timestamp, record.TimestampSchema, ts},
-		{t.static, record.StringSchema, static},
+	if t.partition.name != "" {
+		ins[1].v = r.Partition
 	}
+	if t.offset.name != "" {
+		ins[2].v = r.Offset
+	}
+	if t.timestamp.name != "" && !r.Timestamp.IsZero() {
+		ins[3].v = r.Timestamp.UTC()
+	}
+	if t.static.name != "" && t.hasStaticValue {
+		ins[4].v = t.staticValue
+	}
+	return ins
 }
 
 func (t *insertField) Apply(r record.Record) (record.Record, bool, error) {
@@ -117,10 +125,7 @@ func (t *insertField) Apply(r record.Record) (record.Record, bool, error) {
 		if err != nil {
 			return r, true, err
 		}
-		out := make(map[string]any, len(m)+len(ins))
-		for k, e := range m {
-			out[k] = e
-		}
+		out := cloneMap(m)
 		for _, f := range ins {
 			if f.spec.name != "" {
 				out[f.spec.name] = f.v

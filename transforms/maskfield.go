@@ -55,10 +55,7 @@ func (t *maskField) Apply(r record.Record) (record.Record, bool, error) {
 		if err != nil {
 			return r, true, err
 		}
-		out := make(map[string]any, len(m))
-		for k, e := range m {
-			out[k] = e
-		}
+		out := cloneMap(m)
 		for _, f := range t.fields {
 			mv, err := t.mask(m[f])
 			if err != nil {

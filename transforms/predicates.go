@@ -40,7 +40,7 @@ func predicatePlugins() []Plugin {
 			if err != nil {
 				return nil, optErrorf("pattern", "%v", err)
 			}
-			return topicNameMatches{re}, nil
+			return &topicNameMatches{re: re}, nil
 		}),
 		predicatePlugin("HasHeaderKey", sdk.NewConfigDef().Define(sdk.Key{
 			Name: "name", Type: sdk.String, Required: true, Importance: sdk.Medium,
@@ -51,9 +51,14 @@ func predicatePlugins() []Plugin {
 	}
 }
 
-type topicNameMatches struct{ re *regexp.Regexp }
+type topicNameMatches struct {
+	re      *regexp.Regexp
+	matches topicCache[bool]
+}
 
-func (p topicNameMatches) Test(r record.Record) (bool, error) { return p.re.MatchString(r.Topic), nil }
+func (p *topicNameMatches) Test(r record.Record) (bool, error) {
+	return p.matches.get(r.Topic, func(topic string) (bool, error) { return p.re.MatchString(topic), nil })
+}
 
 type hasHeaderKey struct{ name string }
 

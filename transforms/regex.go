@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // compileFull compiles a Java-style regular expression for use with
@@ -87,4 +88,36 @@ func expandJava(re *regexp.Regexp, repl, src string, match []int) (string, error
 		}
 	}
 	return b.String(), nil
+}
+
+// topicCache remembers a result per topic name (what a regular expression
+// made of it), since a task sees few distinct topics. It is bounded: past
+// maxCachedTopics entries it starts over.
+type topicCache[V any] struct {
+	mu struct {
+		sync.Mutex
+		m map[string]V
+	}
+}
+
+const maxCachedTopics = 1024
+
+func (c *topicCache[V]) get(topic string, compute func(string) (V, error)) (V, error) {
+	c.mu.Lock()
+	v, ok := c.mu.m[topic]
+	c.mu.Unlock()
+	if ok {
+		return v, nil
+	}
+	v, err := compute(topic)
+	if err != nil {
+		return v, err
+	}
+	c.mu.Lock()
+	if c.mu.m == nil || len(c.mu.m) >= maxCachedTopics {
+		c.mu.m = make(map[string]V)
+	}
+	c.mu.m[strings.Clone(topic)] = v // not pinning the record's buffer
+	c.mu.Unlock()
+	return v, nil
 }

@@ -61,7 +61,7 @@ type replaceField struct {
 	exclude, include []string
 	renames          map[string]string
 	replaceNull      bool
-	cache            schemaCache
+	plans            derivedCache[replacePlan]
 }
 
 func (t *replaceField) keep(name string) bool {
@@ -87,39 +87,75 @@ func (t *replaceField) Apply(r record.Record) (record.Record, bool, error) {
 		if err != nil {
 			return r, true, err
 		}
-		out := make(map[string]any, len(m))
-		for k, e := range m {
-			if t.keep(k) {
-				out[t.rename(k)] = e
-			}
-		}
-		return t.side.with(r, nil, out), true, nil
+		return t.side.with(r, nil, t.replaceMap(m)), true, nil
 	}
 	st, err := requireStruct(v, replacePurpose)
 	if err != nil {
 		return r, true, err
 	}
-	ns, err := t.cache.get(sch, func(in *record.Schema) (*record.Schema, error) {
-		out := structLike(in)
+	p, err := t.plans.get(sch, func(in *record.Schema) (replacePlan, error) {
+		p := replacePlan{out: structLike(in)}
 		for _, f := range in.Fields {
 			if t.keep(f.Name) {
-				if err := addField(out, t.rename(f.Name), f.Schema); err != nil {
-					return nil, err
+				if err := addField(p.out, t.rename(f.Name), f.Schema); err != nil {
+					return p, err
 				}
+				p.kept = append(p.kept, f.Index)
 			}
 		}
-		return out, nil
+		return p, nil
 	})
 	if err != nil {
 		return r, true, err
 	}
-	nv := record.NewStruct(ns)
-	j := 0
-	for i, f := range sch.Fields {
-		if t.keep(f.Name) {
-			nv.PutAt(j, fieldValue(st, i, t.replaceNull))
-			j++
+	nv := record.NewStruct(p.out)
+	for j, i := range p.kept {
+		nv.PutAt(j, fieldValue(st, i, t.replaceNull))
+	}
+	return t.side.with(r, p.out, nv), true, nil
+}
+
+// replacePlan is the output schema for one input schema and the input
+// index of each output field.
+type replacePlan struct {
+	out  *record.Schema
+	kept []int
+}
+
+// replaceMap applies the configuration to a schemaless value. Without an
+// include list most entries stay, so the map is cloned and the excluded
+// and renamed entries removed, then the renamed ones added: faster than
+// building a new map. (When a rename's target is another kept key, the
+// renamed value wins; Kafka's result then depends on map order.)
+func (t *replaceField) replaceMap(m map[string]any) map[string]any {
+	if len(t.include) > 0 {
+		out := make(map[string]any, len(t.include))
+		for k, e := range m {
+			if t.keep(k) {
+				out[t.rename(k)] = e
+			}
+		}
+		return out
+	}
+	out := cloneMap(m)
+	var buf [8]struct {
+		name string
+		v    any
+	}
+	renamed := buf[:0]
+	for k, e := range m {
+		if !t.keep(k) {
+			delete(out, k)
+		} else if n, ok := t.renames[k]; ok {
+			delete(out, k)
+			renamed = append(renamed, struct {
+				name string
+				v    any
+			}{n, e})
 		}
 	}
-	return t.side.with(r, ns, nv), true, nil
+	for _, rn := range renamed {
+		out[rn.name] = rn.v
+	}
+	return out
 }

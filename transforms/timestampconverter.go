@@ -107,10 +107,7 @@ func (t *timestampConverter) apply(_ record.Record, sch *record.Schema, v any) (
 		if err != nil {
 			return nil, nil, err
 		}
-		out := make(map[string]any, len(m))
-		for k, e := range m {
-			out[k] = e
-		}
+		out := cloneMap(m)
 		cv, err := t.convert(nil, m[t.field])
 		if err != nil {
 			return nil, nil, fmt.Errorf("field %q: %w", t.field, err)
@@ -149,16 +146,16 @@ func (t *timestampConverter) apply(_ record.Record, sch *record.Schema, v any) (
 	if err != nil {
 		return nil, nil, err
 	}
+	fi := sch.Field(t.field).Index // present: the schema was derived
 	nv := record.NewStruct(ns)
-	for i, f := range sch.Fields {
-		fv := fieldValue(st, i, t.replaceNull)
-		if f.Name == t.field {
-			if fv, err = t.convert(f.Schema, fv); err != nil {
-				return nil, nil, fmt.Errorf("field %q: %w", f.Name, err)
-			}
-		}
-		nv.PutAt(i, fv)
+	for i := range sch.Fields {
+		nv.PutAt(i, fieldValue(st, i, t.replaceNull))
 	}
+	cv, err := t.convert(sch.Fields[fi].Schema, nv.RawAt(fi))
+	if err != nil {
+		return nil, nil, fmt.Errorf("field %q: %w", t.field, err)
+	}
+	nv.PutAt(fi, cv)
 	return ns, nv, nil
 }
 
