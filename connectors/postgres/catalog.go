@@ -102,10 +102,12 @@ type relation struct {
 }
 
 // tables lists the ordinary tables f captures, in schema, name order.
+// Partitions are listed as the tables they are: pgoutput publishes their
+// changes under their own names.
 func (c *catalog) tables(ctx context.Context, f *filter) ([]relation, error) {
 	rows, err := c.conn.Query(ctx, `SELECT c.oid, n.nspname::text, c.relname::text FROM pg_class c
 		JOIN pg_namespace n ON n.oid = c.relnamespace
-		WHERE c.relkind = 'r' AND NOT c.relispartition
+		WHERE c.relkind = 'r'
 		  AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_toast%'
 		ORDER BY 2, 3`)
 	if err != nil {

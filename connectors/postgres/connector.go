@@ -120,8 +120,8 @@ func checkServer(ctx context.Context, conn *pgx.Conn, conf *config, add func(key
 	}
 	slot, err := querySlot(ctx, conn, conf.slot)
 	if err == nil && slot != nil {
-		if err := conf.checkSlot(slot); err != nil {
-			add(KeySlotName, err.Error())
+		if p := conf.slotProblem(slot); p != "" {
+			add(KeySlotName, p)
 		}
 	}
 }

@@ -139,9 +139,3 @@ func (p *progress) setFloor(lsn pglogrepl.LSN) {
 	defer p.mu.Unlock()
 	p.mu.flush = max(p.mu.flush, lsn)
 }
-
-func (p *progress) snapshotPushed() position {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.mu.pushed
-}

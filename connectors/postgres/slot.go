@@ -52,11 +52,18 @@ func deref(s *string) string {
 
 // checkSlot refuses a slot this connector cannot use.
 func (c *config) checkSlot(s *slotInfo) error {
-	if s.plugin != "pgoutput" || s.database != c.dbname {
-		return fmt.Errorf("replication slot %q exists for plugin %q in database %q, not pgoutput in %q: choose another slot.name: %w",
-			c.slot, s.plugin, s.database, c.dbname, sdk.ErrFatal)
+	if p := c.slotProblem(s); p != "" {
+		return fmt.Errorf("%s: %w", p, sdk.ErrFatal)
 	}
 	return nil
+}
+
+func (c *config) slotProblem(s *slotInfo) string {
+	if s.plugin != "pgoutput" || s.database != c.dbname {
+		return fmt.Sprintf("replication slot %q exists for plugin %q in database %q, not pgoutput in %q: choose another %s",
+			c.slot, s.plugin, s.database, c.dbname, KeySlotName)
+	}
+	return ""
 }
 
 // createSlot creates the logical slot on a replication connection. With

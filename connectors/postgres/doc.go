@@ -1,0 +1,84 @@
+// Package postgres holds PostgresCdcSource (alias
+// io.debezium.connector.postgresql.PostgresConnector), a change-data-capture
+// source for PostgreSQL 14+ built on logical decoding with the built-in
+// pgoutput plugin (jackc/pgx and jackc/pglogrepl), written only against
+// the public plugin SDK. Its configuration keys, records and offsets follow
+// Debezium's PostgreSQL connector, so existing consumers understand them.
+// Decisions are in docs/adr/0015-postgres-cdc.md.
+//
+// # Records
+//
+//	topic      <topic.prefix>.<schema>.<table>      change events
+//	           <topic.prefix>.message               pg_logical_emit_message events
+//	           __debezium-heartbeat.<topic.prefix>  heartbeats (heartbeat.interval.ms)
+//	key        Struct <prefix>.<schema>.<table>.Key: the primary key (or
+//	           message.key.columns); null for a table without either
+//	value      Struct <prefix>.<schema>.<table>.Envelope:
+//	           before, after  <…>.Value (optional); before only with REPLICA
+//	                          IDENTITY FULL (a delete's before holds the key,
+//	                          other NOT NULL columns get Debezium's fallbacks)
+//	           source         io.debezium.connector.postgresql.Source
+//	           op             c, u, d, r (snapshot), t (truncate)
+//	           ts_ms, ts_us, ts_ns, transaction (always null)
+//	           a delete is followed by a tombstone (tombstones.on.delete); an
+//	           update that changes the key is a delete, a tombstone and a create
+//
+// Types map as Debezium's defaults (time.precision.mode=adaptive,
+// decimal.handling.mode=precise) do: see types.go; unchanged TOASTed values
+// pgoutput does not send become unavailable.value.placeholder.
+//
+// # Offsets
+//
+// Source partition {"server": topic.prefix}. A streamed event's offset:
+//
+//	lsn_commit  commit LSN of its transaction (pgoutput protocol 1 sends
+//	            whole transactions in commit order)
+//	seq         its number within the transaction, from 1
+//	lsn, txId, ts_usec   the change's LSN, the transaction id, commit time
+//
+// (lsn_commit, seq) orders every event. Open with a committed offset starts
+// replication at lsn_commit (the server skips transactions that committed
+// earlier) and drops the events at or below (lsn_commit, seq): resume is
+// exact, with no gap and no duplicate. Snapshot records carry snapshot=true,
+// snapshot_seq and the slot's consistent point; the last one
+// last_snapshot_record=true.
+//
+// # Invariants
+//
+//   - The slot's confirmed flush position never passes a position the
+//     runtime has not committed: Commit confirms the commit LSN of the last
+//     durable record's transaction (the transaction itself stays
+//     replayable), and only when every record handed out was committed and
+//     no transaction is open does the position follow the server's WAL end
+//     (keepalives, heartbeats), so an idle connector does not hold WAL.
+//   - Memory is bounded: changes are handed on as they are decoded, through
+//     a queue of max.queue.size records; a large transaction is never held
+//     whole (the server spills it to disk and sends it at commit).
+//   - A snapshot reads every captured table in one REPEATABLE READ
+//     transaction that imported the snapshot the slot exported at creation,
+//     so the snapshot and the stream from the slot's consistent point meet
+//     without a gap or an overlap. An interrupted snapshot is not resumed:
+//     the next start drops the slot and takes the snapshot again.
+//   - A lost connection (server restart, walsender terminated) is retried
+//     with backoff from the last record handed out; a slot that is gone or
+//     lost its WAL fails the task with a fatal error that says how to
+//     recover, unless snapshot.mode=when_needed, which takes a new snapshot.
+//
+// # Files
+//
+//	connector.go  Spec, Validate (connects and checks the server), TaskConfigs
+//	config.go     the ConfigDef (Debezium's names) and the parsed config
+//	filter.go     include/exclude lists, message.key.columns
+//	task.go       the SourceTask: Read from the queue, Commit, Stop
+//	setup.go      Open's work: publication, slot, snapshot decision
+//	reader.go     the goroutine that owns the connections; reconnects, status updates, heartbeats
+//	stream.go     pgoutput messages to change events
+//	snapshot.go   the initial snapshot (keyset-paginated chunks)
+//	offset.go     positions, offsets, the progress shared with Commit
+//	slot.go       slots and publications
+//	catalog.go    pg_catalog lookups (types, columns, primary keys, tables)
+//	table.go      a table's schemas and row decoding
+//	envelope.go   Debezium's record shapes
+//	types.go, timefmt.go  PostgreSQL text forms to Kafka Connect values
+//	connect.go    connection settings and error classification
+package postgres
