@@ -1,7 +1,9 @@
 // Command sluice-connector-counter is a third-party connector plugin: it is
 // built in its own module against the public SDK only, as a connector
 // author outside the project would build it, and found by the worker on
-// plugin.path. It emits the numbers 0..count-1 as string records.
+// plugin.path. CounterSource emits the numbers 0..count-1 as string
+// records; PickySink (picky.go) writes integers and reports anything else
+// as errant.
 package main
 
 import (
@@ -13,7 +15,7 @@ import (
 	"github.com/sluicehq/sluice/record"
 )
 
-func main() { sdk.Serve(&counter{}) }
+func main() { sdk.Serve(&counter{}, &picky{}) }
 
 type counter struct{}
 
