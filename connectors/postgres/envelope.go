@@ -59,11 +59,11 @@ func envelopeSchema(base string, value *record.Schema) *record.Schema {
 		Field("before", value).
 		Field("after", value).
 		Field("source", sourceSchema).
-		Field("transaction", blockSchema).
 		Field("op", record.StringSchema()).
 		Field("ts_ms", record.OptionalInt64Schema()).
 		Field("ts_us", record.OptionalInt64Schema()).
 		Field("ts_ns", record.OptionalInt64Schema()).
+		Field("transaction", blockSchema).
 		Build()
 }
 
