@@ -16,10 +16,12 @@ type HandlerOptions struct {
 	// List is what GET /dlq lists (Pattern, Probe, MaxScan); Topics is
 	// ignored.
 	List ListOptions
-	// Fixer, when set, gives the fix-up hook of a replay (for example a
-	// transform chain chosen by the body's "transforms" field, passed as
-	// name); nil refuses a body that names transforms.
-	Fixer func(name string) (Fixer, error)
+	// Fixer, when set, builds the fix-up hook of a replay from the body's
+	// "transforms" object: connector-style properties (transforms=…,
+	// transforms.ALIAS.*, predicates…, key.converter, value.converter; the
+	// worker passes runtime.NewRecordFixer). nil refuses a body with
+	// transforms.
+	Fixer func(props map[string]string) (Fixer, error)
 }
 
 // NewHandler serves the DLQ REST API over in, under /dlq:
@@ -56,13 +58,13 @@ type handler struct {
 // original_topic, message, message_regexp, from_time, to_time — RFC 3339 —,
 // partitions, start_offset, end_offset); "to" is the target topic.
 type ReplayRequest struct {
-	To          string  `json:"to"`
-	Name        string  `json:"name"`
-	DryRun      bool    `json:"dry_run"`
-	Rate        float64 `json:"rate"`
-	CreateTopic bool    `json:"create_topic"`
-	Purge       bool    `json:"purge"`
-	Transforms  string  `json:"transforms"`
+	To          string            `json:"to"`
+	Name        string            `json:"name"`
+	DryRun      bool              `json:"dry_run"`
+	Rate        float64           `json:"rate"`
+	CreateTopic bool              `json:"create_topic"`
+	Purge       bool              `json:"purge"`
+	Transforms  map[string]string `json:"transforms"`
 	Filter
 }
 
@@ -132,7 +134,7 @@ func (h *handler) replay(w http.ResponseWriter, r *http.Request) {
 		Topic: r.PathValue("topic"), To: req.To, Name: req.Name, Filter: req.Filter,
 		DryRun: req.DryRun, Rate: req.Rate, CreateTopic: req.CreateTopic, Purge: req.Purge,
 	}
-	if req.Transforms != "" {
+	if len(req.Transforms) > 0 {
 		if h.o.Fixer == nil {
 			writeError(w, &InvalidError{"transforms", "not available on this server"})
 			return

@@ -49,9 +49,9 @@ func TestDLQHandler(t *testing.T) {
 	createTopic(t, addr, "payments", 1)
 	createTopic(t, addr, "retry", 1)
 	in := newInspector(t, addr)
-	h := NewHandler(in, HandlerOptions{Fixer: func(name string) (Fixer, error) {
-		if name != "upper" {
-			return nil, &InvalidError{"transforms", "unknown " + name}
+	h := NewHandler(in, HandlerOptions{Fixer: func(props map[string]string) (Fixer, error) {
+		if props["transforms"] != "upper" {
+			return nil, &InvalidError{"transforms", "unknown " + props["transforms"]}
 		}
 		return func(r *kgo.Record) (*kgo.Record, bool, error) {
 			r.Value = []byte(strings.ToUpper(string(r.Value)))
@@ -95,7 +95,7 @@ func TestDLQHandler(t *testing.T) {
 	if code := call(t, h, "POST", "/dlq/orders-dlq/replay", `{"dry_run": true, "connector": "es-sink"}`, &res); code != 200 || !res.DryRun || res.Replayed != 3 {
 		t.Errorf("dry replay: %d %+v", code, res)
 	}
-	body := `{"connector": "es-sink", "name": "es", "transforms": "upper", "from_time": "2026-03-01T12:00:06Z"}`
+	body := `{"connector": "es-sink", "name": "es", "transforms": {"transforms": "upper"}, "from_time": "2026-03-01T12:00:06Z"}`
 	if code := call(t, h, "POST", "/dlq/orders-dlq/replay", body, &res); code != 200 || res.Replayed != 2 || res.Name != "es" {
 		t.Errorf("replay: %d %+v", code, res)
 	}
@@ -109,7 +109,7 @@ func TestDLQHandler(t *testing.T) {
 	wantError(t, h, "POST", "/dlq/orders-dlq/replay", `{"stage": "TASK_POLL"}`, 400, "no original topic")
 	wantError(t, h, "POST", "/dlq/orders-dlq/replay", `{"bogus": 1}`, 400, "bogus")
 	wantError(t, h, "POST", "/dlq/orders-dlq/replay", `{"rate": -1}`, 400, "rate")
-	wantError(t, h, "POST", "/dlq/orders-dlq/replay", `{"transforms": "nope"}`, 400, "transforms")
+	wantError(t, h, "POST", "/dlq/orders-dlq/replay", `{"transforms": {"transforms": "nope"}}`, 400, "transforms")
 	wantError(t, h, "POST", "/dlq/nope/replay", `{}`, 404, `"nope"`)
 
 	// 409 while a replay of the same name runs.
@@ -121,5 +121,5 @@ func TestDLQHandler(t *testing.T) {
 	release()
 
 	// Without a Fixer loader, transforms are refused.
-	wantError(t, NewHandler(in, HandlerOptions{}), "POST", "/dlq/orders-dlq/replay", `{"transforms": "upper"}`, 400, "not available")
+	wantError(t, NewHandler(in, HandlerOptions{}), "POST", "/dlq/orders-dlq/replay", `{"transforms": {"transforms": "upper"}}`, 400, "not available")
 }
