@@ -35,6 +35,7 @@ const (
 	KeyPublicationMode   = "publication.autocreate.mode"
 	KeySnapshotMode      = "snapshot.mode"
 	KeySnapshotFetchSize = "snapshot.fetch.size"
+	KeySnapshotThreads   = "snapshot.max.threads"
 	KeyTombstones        = "tombstones.on.delete"
 	KeyDecimalMode       = "decimal.handling.mode"
 	KeyHeartbeatInterval = "heartbeat.interval.ms"
@@ -166,6 +167,8 @@ func configDef() *sdk.ConfigDef {
 			Doc:       "initial: snapshot the captured tables when no offset exists, then stream; initial_only: snapshot, then stop producing; no_data (or never): stream only; when_needed: also snapshot again when the slot or its WAL is gone; always: snapshot at every start."}).
 		Define(sdk.Key{Name: KeySnapshotFetchSize, Type: sdk.Int, Default: "10240", Importance: sdk.Low, Validator: positive,
 			Doc: "Rows per snapshot chunk: tables with a primary key are read in key order, this many rows per query."}).
+		Define(sdk.Key{Name: KeySnapshotThreads, Type: sdk.Int, Default: "1", Importance: sdk.Low, Validator: sdk.Range(1, 16),
+			Doc: "Tables a snapshot reads at once, each over its own connection sharing the one exported snapshot."}).
 		Define(sdk.Key{Name: KeyTombstones, Type: sdk.Boolean, Default: "true", Importance: sdk.Medium,
 			Doc: "Follow each delete event with a tombstone (same key, null value) so compacted topics drop the key."}).
 		Define(sdk.Key{Name: KeyDecimalMode, Type: sdk.String, Default: DecimalPrecise, Importance: sdk.Medium,
@@ -212,7 +215,7 @@ type config struct {
 	slot, publication, publicationMode    string
 	dropSlotOnStop                        bool
 	snapshotMode                          string
-	fetchSize                             int
+	fetchSize, snapshotThreads            int
 	tombstones                            bool
 	decimalMode                           string
 	heartbeat                             time.Duration
@@ -240,7 +243,7 @@ func parseConfig(cfg map[string]string) (*config, error) {
 		dbname: val(KeyDBName), sslmode: val(KeySSLMode), prefix: val(KeyTopicPrefix),
 		slot: val(KeySlotName), publication: val(KeyPublicationName), publicationMode: val(KeyPublicationMode),
 		dropSlotOnStop: strings.EqualFold(val(KeySlotDropOnStop), "true"),
-		snapshotMode:   val(KeySnapshotMode), fetchSize: num(KeySnapshotFetchSize),
+		snapshotMode:   val(KeySnapshotMode), fetchSize: num(KeySnapshotFetchSize), snapshotThreads: num(KeySnapshotThreads),
 		tombstones:  strings.EqualFold(val(KeyTombstones), "true"),
 		decimalMode: val(KeyDecimalMode), heartbeat: ms(KeyHeartbeatInterval),
 		heartbeatQuery: val(KeyHeartbeatQuery), placeholder: def.Value(cfg, KeyPlaceholder),

@@ -54,10 +54,11 @@
 //   - Memory is bounded: changes are handed on as they are decoded, through
 //     a queue of max.queue.size records; a large transaction is never held
 //     whole (the server spills it to disk and sends it at commit).
-//   - A snapshot reads every captured table in one REPEATABLE READ
-//     transaction that imported the snapshot the slot exported at creation,
-//     so the snapshot and the stream from the slot's consistent point meet
-//     without a gap or an overlap. An interrupted snapshot is not resumed:
+//   - A snapshot reads every captured table in REPEATABLE READ
+//     transactions (snapshot.max.threads of them, one table at a time each)
+//     that imported the snapshot the slot exported at creation, so the
+//     snapshot and the stream from the slot's consistent point meet without
+//     a gap or an overlap. An interrupted snapshot is not resumed:
 //     the next start drops the slot and takes the snapshot again.
 //   - A lost connection (server restart, walsender terminated) is retried
 //     with backoff from the last record handed out; a slot that is gone or

@@ -111,7 +111,7 @@ func ctxNil(ctx context.Context, err error) error {
 func (r *reader) close() {
 	r.closeRepl()
 	if r.snap != nil {
-		r.snap.conn.Close(context.Background())
+		r.snap.close()
 		r.snap = nil
 	}
 	if r.conn != nil {

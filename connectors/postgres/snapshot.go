@@ -2,9 +2,11 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/jackc/pglogrepl"
 	"github.com/jackc/pgx/v5"
@@ -12,82 +14,156 @@ import (
 	"github.com/sluicehq/sluice/record"
 )
 
-// snapshotPlan is a snapshot ready to be read: a connection inside a
-// REPEATABLE READ transaction that imported the snapshot the slot exported
-// when it was created at consistent point cp. Every row the snapshot sees
-// committed before cp; every change the slot streams from cp on is after it.
+// snapshotPlan is a snapshot ready to be read: connections (one per
+// snapshot.max.threads) inside REPEATABLE READ transactions that imported
+// the snapshot the slot exported when it was created at consistent point
+// cp. Every row the snapshot sees committed before cp; every change the
+// slot streams from cp on is after it.
 type snapshotPlan struct {
-	conn *pgx.Conn
-	cp   pglogrepl.LSN
+	conns []*pgx.Conn
+	cp    pglogrepl.LSN
 }
 
-// beginSnapshot opens the snapshot's connection and imports name into it;
-// it must run before the exporting replication connection runs another
-// command.
-func beginSnapshot(ctx context.Context, cfg *config, name string, cp pglogrepl.LSN) (*snapshotPlan, error) {
-	conn, err := cfg.connect(ctx)
-	if err != nil {
-		return nil, err
+func (p *snapshotPlan) close() {
+	for _, c := range p.conns {
+		c.Close(context.Background())
 	}
-	for _, stmt := range []string{"BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", "SET TRANSACTION SNAPSHOT " + quoteLiteral(name)} {
-		if _, err := conn.Exec(ctx, stmt); err != nil {
-			conn.Close(ctx)
-			return nil, fmt.Errorf("snapshot: %s: %w", stmt, err)
+	p.conns = nil
+}
+
+// beginSnapshot opens the snapshot's connections and imports name into
+// each; it must run before the exporting replication connection runs
+// another command.
+func beginSnapshot(ctx context.Context, cfg *config, name string, cp pglogrepl.LSN) (*snapshotPlan, error) {
+	plan := &snapshotPlan{cp: cp}
+	for range cfg.snapshotThreads {
+		conn, err := cfg.connect(ctx)
+		if err != nil {
+			plan.close()
+			return nil, err
+		}
+		plan.conns = append(plan.conns, conn)
+		for _, stmt := range []string{"BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", "SET TRANSACTION SNAPSHOT " + quoteLiteral(name)} {
+			if _, err := conn.Exec(ctx, stmt); err != nil {
+				plan.close()
+				return nil, fmt.Errorf("snapshot: %s: %w", stmt, err)
+			}
 		}
 	}
-	return &snapshotPlan{conn: conn, cp: cp}, nil
+	return plan, nil
 }
 
 // snapshot reads every captured table as of the consistent point (op=r
-// records) and leaves the reader ready to stream from it. Tables with a
-// primary key are read in key order, snapshot.fetch.size rows per query
-// (keyset pagination, so no query holds more than a chunk); others in one
-// streamed query. The last record says snapshot=last.
+// records) and leaves the reader ready to stream from it. Workers, one per
+// connection of the plan, take tables one at a time; the reader numbers
+// their records and hands them out, holding the latest one back so the
+// last can say snapshot=last.
 func (r *reader) snapshot(ctx context.Context) error {
 	plan := r.snap
-	cat := newCatalog(plan.conn)
-	rels, err := cat.tables(ctx, &r.cfg.filter)
+	rels, err := newCatalog(plan.conns[0]).tables(ctx, &r.cfg.filter)
 	if err != nil {
 		return fmt.Errorf("snapshot: %w", err)
 	}
-	s := &snapshotRun{r: r, cp: plan.cp, tsUs: r.emit.now()}
-	for _, rel := range rels {
-		if err := s.table(ctx, cat, rel); err != nil {
-			return fmt.Errorf("snapshot of %s.%s: %w", rel.schema, rel.name, err)
-		}
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	work := make(chan relation)
+	rows := make(chan record.Record, 1024)
+	errs := make(chan error, len(plan.conns))
+	var wg sync.WaitGroup
+	tsUs := r.emit.now()
+	for _, conn := range plan.conns {
+		w := &snapshotWorker{cfg: r.cfg, emit: r.emit, conn: conn, cat: newCatalog(conn), cp: plan.cp, tsUs: tsUs, out: rows}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for rel := range work {
+				if err := w.table(wctx, rel); err != nil {
+					errs <- fmt.Errorf("snapshot of %s.%s: %w", rel.schema, rel.name, err)
+					cancel()
+					return
+				}
+			}
+		}()
 	}
-	if err := s.flush(ctx, true); err != nil {
+	go func() {
+		defer close(work)
+		for _, rel := range rels {
+			select {
+			case work <- rel:
+			case <-wctx.Done():
+				return
+			}
+		}
+	}()
+	go func() {
+		wg.Wait()
+		close(rows)
+	}()
+
+	var pending *record.Record
+	var n int64
+	var sendErr error
+	for rec := range rows {
+		if sendErr != nil {
+			continue // draining after a failure
+		}
+		n++
+		rec.SourceOffset[OffsetSnapshotNo] = n
+		if pending != nil {
+			if sendErr = r.send(ctx, *pending); sendErr != nil {
+				cancel()
+			}
+		}
+		pending = &rec
+	}
+	close(errs)
+	if err := errors.Join(sendErr, <-errs); err != nil {
 		return err
 	}
-	if _, err := plan.conn.Exec(ctx, "COMMIT"); err != nil {
-		return fmt.Errorf("snapshot: commit: %w", err)
+	if pending != nil {
+		pending.SourceOffset[OffsetLastSnap] = true
+		pending.Value.(*record.Struct).Get("source").(*record.Struct).Put("snapshot", "last")
+		if err := r.send(ctx, *pending); err != nil {
+			return err
+		}
 	}
-	plan.conn.Close(ctx)
+	for _, conn := range plan.conns {
+		if _, err := conn.Exec(ctx, "COMMIT"); err != nil {
+			return fmt.Errorf("snapshot: commit: %w", err)
+		}
+	}
+	plan.close()
 	r.snap = nil
 	r.resume = position{commit: plan.cp}
 	r.prog.pushed(r.resume)
-	if s.n == 0 { // nothing to wait for: the slot may advance while idle
+	if n == 0 { // nothing to wait for: the slot may advance while idle
 		r.prog.commit(r.resume)
 	}
 	return nil
 }
 
-type snapshotRun struct {
-	r       *reader
-	cp      pglogrepl.LSN
-	tsUs    int64
-	n       int64
-	pending *record.Record // held back to learn whether it is the last
+// snapshotWorker reads tables over one connection of the snapshot.
+type snapshotWorker struct {
+	cfg  *config
+	emit *emitter
+	conn *pgx.Conn
+	cat  *catalog
+	cp   pglogrepl.LSN
+	tsUs int64
+	out  chan<- record.Record
 }
 
-func (s *snapshotRun) table(ctx context.Context, cat *catalog, rel relation) error {
-	infos, err := cat.columns(ctx, rel.oid)
+// table reads one table: with a primary key in key order,
+// snapshot.fetch.size rows per query (keyset pagination, so no query holds
+// more than a chunk); without one in a single streamed query.
+func (w *snapshotWorker) table(ctx context.Context, rel relation) error {
+	infos, err := w.cat.columns(ctx, rel.oid)
 	if err != nil {
 		return err
 	}
 	descs := make([]colDesc, len(infos))
 	var cols []string
-	pk := map[int]int{} // pk position → column index
+	pk := map[int]int{} // position in the primary key → column index
 	for i, ci := range infos {
 		descs[i] = colDesc{name: ci.name, oid: ci.oid, typmod: ci.typmod}
 		cols = append(cols, pgx.Identifier{ci.name}.Sanitize())
@@ -95,14 +171,13 @@ func (s *snapshotRun) table(ctx context.Context, cat *catalog, rel relation) err
 			pk[ci.pkPos] = i
 		}
 	}
-	t, err := buildTable(ctx, cat, s.r.cfg, rel, descs)
+	t, err := buildTable(ctx, w.cat, w.cfg, rel, descs)
 	if err != nil {
 		return err
 	}
-	from := " FROM " + pgx.Identifier{rel.schema, rel.name}.Sanitize()
-	sel := "SELECT " + strings.Join(cols, ", ") + from
+	sel := "SELECT " + strings.Join(cols, ", ") + " FROM " + pgx.Identifier{rel.schema, rel.name}.Sanitize()
 	if len(pk) == 0 {
-		_, err := s.query(ctx, t, sel, nil, nil)
+		_, _, err := w.query(ctx, t, sel, nil, nil)
 		return err
 	}
 	var keyIdx []int
@@ -112,7 +187,7 @@ func (s *snapshotRun) table(ctx context.Context, cat *catalog, rel relation) err
 		keyCols = append(keyCols, cols[pk[p]])
 		params = append(params, "$"+strconv.Itoa(p))
 	}
-	order := " ORDER BY " + strings.Join(keyCols, ", ") + " LIMIT " + strconv.Itoa(s.r.cfg.fetchSize)
+	order := " ORDER BY " + strings.Join(keyCols, ", ") + " LIMIT " + strconv.Itoa(w.cfg.fetchSize)
 	first := sel + order
 	after := sel + " WHERE (" + strings.Join(keyCols, ", ") + ") > (" + strings.Join(params, ", ") + ")" + order
 	var last [][]byte
@@ -121,36 +196,21 @@ func (s *snapshotRun) table(ctx context.Context, cat *catalog, rel relation) err
 		if last != nil {
 			q = after
 		}
-		n, lastRow := 0, [][]byte(nil)
-		n, lastRow, err = s.queryChunk(ctx, t, q, last, keyIdx)
-		if err != nil {
+		n, lastKey, err := w.query(ctx, t, q, last, keyIdx)
+		if err != nil || n < w.cfg.fetchSize {
 			return err
 		}
-		if n < s.r.cfg.fetchSize {
-			return nil
-		}
-		last = lastRow
+		last = lastKey
 	}
 }
 
-// queryChunk runs one chunk and returns its row count and the key of its
-// last row.
-func (s *snapshotRun) queryChunk(ctx context.Context, t *table, q string, params [][]byte, keyIdx []int) (int, [][]byte, error) {
-	var last [][]byte
-	n, err := s.query(ctx, t, q, params, func(vals [][]byte) {
-		last = last[:0]
-		for _, i := range keyIdx {
-			last = append(last, append([]byte(nil), vals[i]...))
-		}
-	})
-	return n, last, err
-}
-
-// query streams the rows of q (text format) into records.
-func (s *snapshotRun) query(ctx context.Context, t *table, q string, params [][]byte, each func([][]byte)) (int, error) {
-	rr := s.r.snap.conn.PgConn().ExecParams(ctx, q, params, nil, nil, nil)
+// query streams the rows of q (text format) out as records and returns
+// their number and the key columns (keyIdx) of the last one.
+func (w *snapshotWorker) query(ctx context.Context, t *table, q string, params [][]byte, keyIdx []int) (int, [][]byte, error) {
+	rr := w.conn.PgConn().ExecParams(ctx, q, params, nil, nil, nil)
 	n := 0
 	row := make([]tupleCol, len(t.cols))
+	var last [][]byte
 	for rr.NextRow() {
 		vals := rr.Values()
 		for i, v := range vals {
@@ -160,47 +220,26 @@ func (s *snapshotRun) query(ctx context.Context, t *table, q string, params [][]
 				row[i] = tupleCol{kind: 't', text: string(v)}
 			}
 		}
-		if each != nil {
-			each(vals)
+		last = last[:0]
+		for _, i := range keyIdx {
+			last = append(last, []byte(row[i].text))
 		}
-		after, err := t.row(row, s.r.cfg.placeholder)
+		after, err := t.row(row, w.cfg.placeholder)
 		if err != nil {
 			rr.Close()
-			return n, err
+			return n, nil, err
 		}
-		if err := s.emit(ctx, t, after); err != nil {
+		src := source{tsUs: w.tsUs, snapshot: "true", schema: t.rel.schema, table: t.rel.name, lsn: int64(w.cp)}
+		off := map[string]any{OffsetSnapshot: true, OffsetLastSnap: false,
+			OffsetLSN: int64(w.cp), OffsetLSNCommit: int64(w.cp), OffsetSeq: int64(0), OffsetTsUsec: w.tsUs}
+		select {
+		case w.out <- w.emit.change(t, opRead, nil, after, src, off):
+		case <-ctx.Done():
 			rr.Close()
-			return n, err
+			return n, nil, ctx.Err()
 		}
 		n++
 	}
 	_, err := rr.Close()
-	return n, err
-}
-
-func (s *snapshotRun) emit(ctx context.Context, t *table, after *record.Struct) error {
-	if err := s.flush(ctx, false); err != nil {
-		return err
-	}
-	s.n++
-	src := source{tsUs: s.tsUs, snapshot: "true", schema: t.rel.schema, table: t.rel.name, lsn: int64(s.cp)}
-	off := map[string]any{OffsetSnapshot: true, OffsetLastSnap: false, OffsetSnapshotNo: s.n,
-		OffsetLSN: int64(s.cp), OffsetLSNCommit: int64(s.cp), OffsetSeq: int64(0), OffsetTsUsec: s.tsUs}
-	rec := s.r.emit.change(t, opRead, nil, after, src, off)
-	s.pending = &rec
-	return nil
-}
-
-// flush hands out the held-back record; last marks it the snapshot's last.
-func (s *snapshotRun) flush(ctx context.Context, last bool) error {
-	if s.pending == nil {
-		return nil
-	}
-	rec := *s.pending
-	s.pending = nil
-	if last {
-		rec.SourceOffset[OffsetLastSnap] = true
-		rec.Value.(*record.Struct).Get("source").(*record.Struct).Put("snapshot", "last")
-	}
-	return s.r.send(ctx, rec)
+	return n, last, err
 }

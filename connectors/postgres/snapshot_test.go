@@ -164,3 +164,49 @@ func equalState(a, b map[int32]int32) bool {
 	}
 	return true
 }
+
+// TestParallelSnapshot: several tables read at once over connections that
+// share one exported snapshot; every row once, one last record, then the
+// stream.
+func TestParallelSnapshot(t *testing.T) {
+	db := newTestDB(t)
+	const tables, rows = 5, 3000
+	for i := range tables {
+		db.exec(fmt.Sprintf(`CREATE TABLE public.p%d (id int PRIMARY KEY, v text)`, i))
+		db.exec(fmt.Sprintf(`INSERT INTO p%d SELECT g, 'v' FROM generate_series(1, %d) g`, i, rows))
+	}
+	db.exec(`CREATE TABLE public.nopk (v int)`)
+	db.exec(`INSERT INTO nopk SELECT generate_series(1, 100)`)
+	tk := openTask(t, db.config(KeySnapshotThreads, "3", KeySnapshotFetchSize, "500"), nil)
+	db.exec(`INSERT INTO p0 VALUES (0, 'streamed')`)
+	want := tables*rows + 100 + 1
+	recs := readN(t, tk, want, 30*time.Second)
+	seen := map[string]bool{}
+	lasts := 0
+	for i, r := range recs {
+		op, _, after := envelope(t, r)
+		if i == want-1 {
+			if op != "c" || keyField(r, "id") != int32(0) {
+				t.Fatalf("last record: %s %v, want the streamed insert", op, keyField(r, "id"))
+			}
+			continue
+		}
+		if op != "r" {
+			t.Fatalf("record %d: op %s during the snapshot", i, op)
+		}
+		id := fmt.Sprint(r.Topic, keyField(r, "id"), after.Get("v"))
+		if seen[id] {
+			t.Fatalf("%s read twice", id)
+		}
+		seen[id] = true
+		if r.Value.(*record.Struct).Get("source").(*record.Struct).Get("snapshot") == "last" {
+			lasts++
+			if i != want-2 || r.SourceOffset[OffsetLastSnap] != true {
+				t.Errorf("snapshot=last on record %d of %d (offset %v)", i, want-1, r.SourceOffset)
+			}
+		}
+	}
+	if lasts != 1 {
+		t.Errorf("%d records say snapshot=last, want 1", lasts)
+	}
+}
