@@ -140,14 +140,24 @@ func (h *Herder) ResetActiveTopics(ctx context.Context, name string) error {
 	return h.status.ReadToEnd(ctx)
 }
 
-// Offsets implements api.Herder (source connectors' offsets).
+// isSink tells whether a connector's class is a sink connector's.
+func (h *Herder) isSink(ctx context.Context, props map[string]string) bool {
+	return h.typeOf(ctx, props[runtime.ConnectorClassConfig]) == api.TypeSink
+}
+
+// Offsets implements api.Herder (KIP-875): a source connector's offsets
+// from the offsets topic, a sink connector's from its consumer group.
 func (h *Herder) Offsets(ctx context.Context, name string) (api.ConnectorOffsets, error) {
 	s, err := h.snapshot(ctx)
 	if err != nil {
 		return api.ConnectorOffsets{}, err
 	}
-	if _, ok := s.Connectors[name]; !ok {
+	props, ok := s.Connectors[name]
+	if !ok {
 		return api.ConnectorOffsets{}, notFound(name)
+	}
+	if h.isSink(ctx, props) {
+		return h.sinkOffsets(ctx, name)
 	}
 	if err := h.offsets.ReadToEnd(ctx); err != nil {
 		return api.ConnectorOffsets{}, err
@@ -163,17 +173,26 @@ func (h *Herder) Offsets(ctx context.Context, name string) (api.ConnectorOffsets
 	return out, nil
 }
 
-func (h *Herder) changeOffsets(ctx context.Context, name string, f func() ([]sdk.SourceOffset, error), msg string) (string, error) {
+// changeOffsets runs source (a source connector) or sink on the leader
+// once the connector is known and STOPPED.
+func (h *Herder) changeOffsets(ctx context.Context, name string, source func() ([]sdk.SourceOffset, error), sink func() error, msg string) (string, error) {
 	return write(ctx, h, func(t *tick) (string, error) {
 		s := h.configs.Snapshot()
-		if _, ok := s.Connectors[name]; !ok {
+		props, ok := s.Connectors[name]
+		if !ok {
 			return "", notFound(name)
 		}
 		if s.TargetStates[name] != cluster.TargetStopped {
 			return "", api.Errorf(api.ErrConnectorNotStopped, "Connectors must be in the STOPPED state before their offsets can be modified. "+
 				"This can be done for the specified connector by issuing a 'PUT' request to the '/connectors/%s/stop' endpoint", name)
 		}
-		offs, err := f()
+		if h.isSink(ctx, props) {
+			if err := sink(); err != nil {
+				return "", err
+			}
+			return msg, nil
+		}
+		offs, err := source()
 		if err != nil {
 			return "", err
 		}
@@ -192,7 +211,8 @@ func (h *Herder) AlterOffsets(ctx context.Context, name string, offsets []api.Co
 			out = append(out, sdk.SourceOffset{Partition: o.Partition, Offset: o.Offset})
 		}
 		return out, nil
-	}, "The offsets for this connector have been altered successfully")
+	}, func() error { return h.alterSinkOffsets(ctx, name, offsets) },
+		"The offsets for this connector have been altered successfully")
 }
 
 // ResetOffsets implements api.Herder.
@@ -206,7 +226,8 @@ func (h *Herder) ResetOffsets(ctx context.Context, name string) (string, error) 
 			offs[i].Offset = nil
 		}
 		return offs, err
-	}, "The offsets for this connector have been reset successfully")
+	}, func() error { return h.resetSinkOffsets(ctx, name) },
+		"The offsets for this connector have been reset successfully")
 }
 
 // Plugins implements api.Herder over Options.PluginClasses.

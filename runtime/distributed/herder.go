@@ -51,6 +51,7 @@ type Herder struct {
 	configs *cluster.ConfigStore
 	offsets *cluster.OffsetStore
 	status  *cluster.StatusStore
+	admin   *kadm.Client // sink connectors' consumer groups
 
 	clusterID string // set by Run before started closes
 	// crashed (tests) makes Run end as a killed process would: no
@@ -161,6 +162,7 @@ func (h *Herder) Run(ctx context.Context) error {
 	}
 	defer cl.Close()
 	adm := kadm.NewClient(cl)
+	h.admin = adm
 	if md, err := adm.BrokerMetadata(ctx); err == nil {
 		h.clusterID = md.Cluster
 	}

@@ -125,7 +125,7 @@ func startWorkerWith(t *testing.T, addr, port string, ready func(*Herder), extra
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := New(Options{Config: cfg, Plugins: runtime.NewInProcess(source{}, secretSource{}, trackedSource{}), PluginClasses: []string{"counting-source"}})
+	h, err := New(Options{Config: cfg, Plugins: runtime.NewInProcess(source{}, secretSource{}, trackedSource{}, memSink{}), PluginClasses: []string{"counting-source"}})
 	if err != nil {
 		t.Fatal(err)
 	}
