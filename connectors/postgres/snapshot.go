@@ -165,7 +165,7 @@ func (w *snapshotWorker) table(ctx context.Context, rel relation) error {
 	var cols []string
 	pk := map[int]int{} // position in the primary key → column index
 	for i, ci := range infos {
-		descs[i] = colDesc{name: ci.name, oid: ci.oid, typmod: ci.typmod}
+		descs[i] = colDesc{name: ci.name, oid: ci.oid, typmod: ci.typmod, key: ci.pkPos > 0}
 		cols = append(cols, pgx.Identifier{ci.name}.Sanitize())
 		if ci.pkPos > 0 {
 			pk[ci.pkPos] = i

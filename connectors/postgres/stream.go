@@ -130,7 +130,7 @@ func (r *reader) relation(ctx context.Context, m *pglogrepl.RelationMessage) err
 	}
 	descs := make([]colDesc, len(m.Columns))
 	for i, c := range m.Columns {
-		descs[i] = colDesc{name: c.Name, oid: c.DataType, typmod: c.TypeModifier}
+		descs[i] = colDesc{name: c.Name, oid: c.DataType, typmod: c.TypeModifier, key: c.Flags&1 != 0}
 	}
 	clear(r.cat.types) // enum labels may have changed with the relation
 	t, err := buildTable(ctx, r.cat, r.cfg, rel, descs)

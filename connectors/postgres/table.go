@@ -2,8 +2,11 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/sluicehq/sluice/record"
 )
@@ -14,6 +17,7 @@ type colDesc struct {
 	name   string
 	oid    uint32
 	typmod int32
+	key    bool // part of the replica identity (pgoutput) or primary key (snapshot)
 }
 
 type column struct {
@@ -61,11 +65,26 @@ func buildTable(ctx context.Context, cat *catalog, cfg *config, rel relation, de
 		for _, ci := range pk {
 			keyNames = append(keyNames, ci.name)
 		}
+		// The catalog is today's; a stream that is behind may describe the
+		// table as it was. Then the relation's own key columns serve.
+		for _, k := range keyNames {
+			if !slices.ContainsFunc(descs, func(d colDesc) bool { return d.name == k }) {
+				keyNames = nil
+				for _, d := range descs {
+					if d.key {
+						keyNames = append(keyNames, d.name)
+					}
+				}
+				break
+			}
+		}
 	}
 	vb := record.NewStructSchema(base + ".Value").Optional()
 	for _, d := range descs {
 		typ, err := cat.typ(ctx, d.oid)
-		if err != nil {
+		if errors.Is(err, pgx.ErrNoRows) {
+			typ = &pgType{name: "unknown", typmod: -1} // dropped since: its text form
+		} else if err != nil {
 			return nil, err
 		}
 		c := column{name: d.name, conv: newConverter(typ, d.typmod, cfg.decimalMode), valueIdx: -1}
