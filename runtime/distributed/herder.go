@@ -206,7 +206,7 @@ func (h *Herder) Run(ctx context.Context) error {
 	go func() { defer close(memberDone); m.run(memberCtx) }()
 
 	t := &tick{h: h, m: m, running: map[cluster.TaskID]*runningTask{}, computed: map[string]computedFor{}, shown: map[string]cluster.State{},
-		sendFailures: map[string]int{}, snap: h.configs.Snapshot()}
+		sendFailures: map[string]int{}, retries: map[string]int{}, snap: h.configs.Snapshot()}
 	close(h.started)
 	t.loop(ctx)
 	h.bg.Wait()

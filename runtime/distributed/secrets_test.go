@@ -109,3 +109,27 @@ func TestSecretsMaskedAndResolved(t *testing.T) {
 		t.Errorf("no rebalance counted:\n%s", text)
 	}
 }
+
+// TestUnresolvedPlaceholderRetried: a connector whose config names a
+// variable that is not set yet shows FAILED, and is tried again with
+// backoff: once the variable exists it runs, with no config change.
+func TestUnresolvedPlaceholderRetried(t *testing.T) {
+	addr := startBroker(t)
+	w := startWorker(t, addr, "18095")
+	eventually(t, "worker ready", ready(w))
+	ctx := context.Background()
+	cfg := connConfig("late", 1)
+	cfg["topic"] = "${env:SLUICE_DIST_TEST_LATE_TOPIC}"
+	if _, err := w.CreateConnector(ctx, "late", cfg, ""); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "connector FAILED on the missing variable", func() bool {
+		st, err := w.ConnectorStatus(ctx, "late")
+		return err == nil && st.Connector.State == api.StateFailed && strings.Contains(st.Connector.Trace, "SLUICE_DIST_TEST_LATE_TOPIC")
+	})
+	t.Setenv("SLUICE_DIST_TEST_LATE_TOPIC", "late-topic")
+	eventually(t, "connector and task RUNNING once the variable exists", func() bool {
+		s, m := states(w, "late")
+		return s == api.StateRunning && running(m) == 1
+	})
+}

@@ -27,6 +27,9 @@ type tick struct {
 	// sendFailures counts failed sends of task configs to the leader, per
 	// connector, for the retry backoff.
 	sendFailures map[string]int
+	// retries counts failed attempts to compute a connector's task
+	// configs, for the retry backoff.
+	retries map[string]int
 
 	ready      bool
 	generation int32
@@ -219,22 +222,33 @@ func (t *tick) reconcileConnector(ctx context.Context, name string) {
 	}
 	// The connector sees the values of ${env:…} and ${file:…}; the task
 	// configs written back get the placeholders again (no secrets stored).
+	// A placeholder that does not resolve yet (a file or variable not
+	// there yet), a plugin that does not start or fails to split the work
+	// may all be transient: the connector shows FAILED and is tried again
+	// with backoff, not left until its config changes.
 	resolved, err := runtime.ResolveConfig(conn.Props)
 	if err != nil {
+		failed = true
 		t.showConnector(name, cluster.StateFailed, err.Error())
+		t.retryLater(name)
 		return
 	}
 	hd, err := t.h.plugins.Connector(ctx, conn.Class)
 	if err != nil {
+		failed = true
 		t.showConnector(name, cluster.StateFailed, err.Error())
+		t.retryLater(name)
 		return
 	}
 	cfgs, err := hd.TaskConfigs(ctx, resolved, conn.TasksMax)
 	hd.Close(context.WithoutCancel(ctx))
 	if err != nil {
+		failed = true
 		t.showConnector(name, cluster.StateFailed, "task configs: "+err.Error())
+		t.retryLater(name)
 		return
 	}
+	delete(t.retries, name)
 	cfgs = runtime.RestorePlaceholders(conn.Props, resolved, cfgs)
 	if len(cfgs) > conn.TasksMax {
 		cfgs = cfgs[:conn.TasksMax]
@@ -244,6 +258,17 @@ func (t *tick) reconcileConnector(ctx context.Context, name string) {
 		return
 	}
 	failed = !t.writeTasks(ctx, name, cfgs)
+}
+
+// retryLater reconciles the connector again after a backoff that doubles
+// with each failure, from the task restart backoff up to its maximum.
+func (t *tick) retryLater(name string) {
+	n := t.retries[name]
+	t.retries[name] = n + 1
+	lo, hi := t.h.cfg.Worker.RestartBackoffInitial, t.h.cfg.Worker.RestartBackoffMax
+	d := min(max(lo, time.Millisecond)<<min(n, 20), max(hi, lo))
+	t.h.logger.Info("connector failed; trying again", "connector", name, "attempt", n+1, "backoff", d)
+	time.AfterFunc(d, func() { t.h.configChanged(cluster.ConfigChange{}) })
 }
 
 // forgetTopics deletes a deleted connector's active topics, as Kafka's
