@@ -47,6 +47,8 @@ const (
 	KeyStatusInterval    = "status.update.interval.ms"
 	KeyPollInterval      = "poll.interval.ms"
 	KeyRetryDelayMax     = "retriable.restart.connector.wait.ms"
+	KeySignalTable       = "signal.data.collection"
+	KeyIncrementalChunk  = "incremental.snapshot.chunk.size"
 )
 
 // Snapshot modes (Debezium's; "never" is accepted as the old name of no_data).
@@ -190,8 +192,19 @@ func configDef() *sdk.ConfigDef {
 			Doc: "Milliseconds between status updates to the server (confirmed flush position, and a request for its current WAL position while idle)."}).
 		Define(sdk.Key{Name: KeyPollInterval, Type: sdk.Int, Default: "500", Importance: sdk.Low, Validator: positive,
 			Doc: "Longest time Read waits for a record before it returns an empty batch."}).
+		Define(sdk.Key{Name: KeySignalTable, Type: sdk.String, Importance: sdk.Low, Validator: signalTableValid,
+			Doc: "schema.table of the signal table (columns id, type, data): an execute-snapshot row starts an incremental snapshot of its data-collections, stop-snapshot ends it. The connector writes its window markers there."}).
+		Define(sdk.Key{Name: KeyIncrementalChunk, Type: sdk.Int, Default: "1024", Importance: sdk.Low, Validator: positive,
+			Doc: "Rows per chunk of an incremental snapshot."}).
 		Define(sdk.Key{Name: KeyRetryDelayMax, Type: sdk.Int, Default: "10000", Importance: sdk.Low, Validator: positive,
 			Doc: "Longest wait between attempts to reconnect after the server went away (the wait doubles from 100 ms)."})
+}
+
+func signalTableValid(v string) error {
+	if s, t, ok := strings.Cut(strings.TrimSpace(v), "."); !ok || s == "" || t == "" {
+		return fmt.Errorf("want schema.table")
+	}
+	return nil
 }
 
 func topicPrefixValid(v string) error {
@@ -224,6 +237,8 @@ type config struct {
 	batchSize, queueSize                  int
 	statusInterval, pollInterval          time.Duration
 	retryDelayMax                         time.Duration
+	signalTable                           string // "schema.table", "" none
+	incrementalChunk                      int
 }
 
 func parseConfig(cfg map[string]string) (*config, error) {
@@ -250,6 +265,7 @@ func parseConfig(cfg map[string]string) (*config, error) {
 		batchSize: num(KeyMaxBatchSize), queueSize: num(KeyMaxQueueSize),
 		statusInterval: ms(KeyStatusInterval), pollInterval: ms(KeyPollInterval),
 		retryDelayMax: ms(KeyRetryDelayMax),
+		signalTable:   val(KeySignalTable), incrementalChunk: num(KeyIncrementalChunk),
 	}
 	c.heartbeatTopic = val(KeyHeartbeatPrefix) + "." + c.prefix
 	if c.snapshotMode == SnapshotNever {

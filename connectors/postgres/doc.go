@@ -74,7 +74,8 @@
 //	setup.go      Open's work: publication, slot, snapshot decision
 //	reader.go     the goroutine that owns the connections; reconnects, status updates, heartbeats
 //	stream.go     pgoutput messages to change events
-//	snapshot.go   the initial snapshot (keyset-paginated chunks)
+//	snapshot.go   the initial snapshot (keyset-paginated chunks, parallel tables)
+//	incremental.go  incremental snapshots through the signal table (DBLog watermarks)
 //	offset.go     positions, offsets, the progress shared with Commit
 //	slot.go       slots and publications
 //	catalog.go    pg_catalog lookups (types, columns, primary keys, tables)

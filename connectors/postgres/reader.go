@@ -30,9 +30,11 @@ type reader struct {
 	snap   *snapshotPlan // read before streaming; nil: none
 	stream bool          // false: initial_only, the task ends after the snapshot
 
-	tables map[uint32]*table // by relation OID, from Relation messages; nil value: not captured
-	resume position          // the last position handed out: a restart skips up to it
-	tx     struct {
+	tables    map[uint32]*table // by relation OID, from Relation messages; nil value: not captured
+	signalOID uint32            // relation OID of signal.data.collection, once seen
+	inc       *incremental      // the running incremental snapshot, if any
+	resume    position          // the last position handed out: a restart skips up to it
+	tx        struct {
 		open   bool
 		commit pglogrepl.LSN
 		xid    uint32

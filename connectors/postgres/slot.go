@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/jackc/pglogrepl"
@@ -123,6 +124,12 @@ func ensurePublication(ctx context.Context, conn *pgx.Conn, c *config, cat *cata
 	var names []string
 	for _, r := range rels {
 		names = append(names, pgx.Identifier{r.schema, r.name}.Sanitize())
+	}
+	if c.signalTable != "" {
+		s, t, _ := strings.Cut(c.signalTable, ".")
+		if sig := (pgx.Identifier{s, t}).Sanitize(); !slices.Contains(names, sig) {
+			names = append(names, sig)
+		}
 	}
 	stmt := "CREATE PUBLICATION " + ident + " FOR TABLE " + strings.Join(names, ", ")
 	if exists {

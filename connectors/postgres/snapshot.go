@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -64,6 +65,7 @@ func (r *reader) snapshot(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("snapshot: %w", err)
 	}
+	rels = slices.DeleteFunc(rels, func(rel relation) bool { return rel.schema+"."+rel.name == r.cfg.signalTable })
 	wctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	work := make(chan relation)

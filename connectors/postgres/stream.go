@@ -65,16 +65,22 @@ func (r *reader) logical(ctx context.Context, lsn pglogrepl.LSN, m pglogrepl.Mes
 		if t == nil || err != nil {
 			return err
 		}
+		if m.RelationID == r.signalOID {
+			return r.signal(ctx, lsn, t, tuple(m.Tuple))
+		}
 		after, err := t.row(tuple(m.Tuple), r.cfg.placeholder)
 		if err != nil {
 			return err
 		}
 		return r.change(ctx, t, lsn, opCreate, nil, after)
 	case *pglogrepl.UpdateMessage:
+		if m.RelationID == r.signalOID {
+			return nil
+		}
 		return r.update(ctx, lsn, m)
 	case *pglogrepl.DeleteMessage:
 		t, err := r.table(m.RelationID)
-		if t == nil || err != nil {
+		if t == nil || err != nil || m.RelationID == r.signalOID {
 			return err
 		}
 		before, err := t.row(tuple(m.OldTuple), r.cfg.placeholder)
@@ -88,7 +94,7 @@ func (r *reader) logical(ctx context.Context, lsn pglogrepl.LSN, m pglogrepl.Mes
 			if err != nil {
 				return err
 			}
-			if t == nil {
+			if t == nil || id == r.signalOID {
 				continue
 			}
 			pos, src, off := r.next(lsn, t.rel)
@@ -124,7 +130,11 @@ func (r *reader) table(relid uint32) (*table, error) {
 // the filters exclude); column changes take effect from here on.
 func (r *reader) relation(ctx context.Context, m *pglogrepl.RelationMessage) error {
 	rel := relation{oid: m.RelationID, schema: m.Namespace, name: m.RelationName}
-	if !r.cfg.filter.table(rel.schema, rel.name) {
+	signal := r.cfg.signalTable != "" && rel.schema+"."+rel.name == r.cfg.signalTable
+	if signal {
+		r.signalOID = m.RelationID
+	}
+	if !signal && !r.cfg.filter.table(rel.schema, rel.name) {
 		r.tables[m.RelationID] = nil
 		return nil
 	}
@@ -173,6 +183,10 @@ func (r *reader) update(ctx context.Context, lsn pglogrepl.LSN, m *pglogrepl.Upd
 
 // change emits one change event (and the tombstone after a delete).
 func (r *reader) change(ctx context.Context, t *table, lsn pglogrepl.LSN, op string, before, after *record.Struct) error {
+	if r.inc != nil {
+		r.seen(t, before)
+		r.seen(t, after)
+	}
 	pos, src, off := r.next(lsn, t.rel)
 	rec := r.emit.change(t, op, before, after, src, off)
 	if err := r.push(ctx, rec, pos); err != nil {
