@@ -70,9 +70,18 @@ func (r *reader) run(ctx context.Context) error {
 		return nil
 	}
 	backoff := 100 * time.Millisecond
+	resnapshot := false // a new snapshot is due (when_needed); retried until it completes
 	for {
 		started := time.Now()
-		err := r.streamOnce(ctx)
+		var err error
+		if resnapshot {
+			if err = r.resnapshot(ctx); err == nil {
+				resnapshot = false
+				continue
+			}
+		} else {
+			err = r.streamOnce(ctx)
+		}
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -81,9 +90,8 @@ func (r *reader) run(ctx context.Context) error {
 				return fmt.Errorf("%w: the changes after the last committed offset are lost; set %s=%s to take a new snapshot automatically, "+
 					"or delete the connector's offsets and restart it: %w", err, KeySnapshotMode, SnapshotWhenNeeded, sdk.ErrFatal)
 			}
-			if err = r.resnapshot(ctx); err == nil {
-				continue
-			}
+			resnapshot = true
+			continue
 		}
 		if errors.Is(err, sdk.ErrFatal) {
 			return err

@@ -127,6 +127,10 @@ func (r *reader) setupSnapshot(ctx context.Context, name string, temporary bool,
 // slot, a new snapshot, then streaming from its consistent point.
 func (r *reader) resnapshot(ctx context.Context) error {
 	r.closeRepl()
+	if r.snap != nil { // an attempt that failed part-way
+		r.snap.close()
+		r.snap = nil
+	}
 	if r.conn != nil && r.conn.Ping(ctx) != nil {
 		r.conn.Close(ctx)
 		r.conn = nil

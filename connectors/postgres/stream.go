@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/jackc/pglogrepl"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgproto3"
 
 	"github.com/sluicehq/sluice/record"
@@ -14,6 +15,9 @@ import (
 // handle processes one message of the replication stream.
 func (r *reader) handle(ctx context.Context, msg pgproto3.BackendMessage) error {
 	cd, ok := msg.(*pgproto3.CopyData)
+	if er, isErr := msg.(*pgproto3.ErrorResponse); isErr {
+		return pgconn.ErrorResponseToPgError(er)
+	}
 	if !ok {
 		return fmt.Errorf("unexpected message %T in the replication stream", msg)
 	}
