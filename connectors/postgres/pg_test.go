@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/sluicehq/sluice/plugins/sdk"
 	"github.com/sluicehq/sluice/record"
@@ -134,16 +135,28 @@ func dropTestDB(t testing.TB, name string) {
 		return
 	}
 	defer admin.Close(ctx)
-	_, _ = admin.Exec(ctx, `SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE database = $1 AND active_pid IS NOT NULL`, name)
-	for i := 0; ; i++ {
-		_, err = admin.Exec(ctx, `SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = $1`, name)
-		if err == nil || i == 50 {
-			break
-		}
-		time.Sleep(100 * time.Millisecond) // a terminated walsender takes a moment to release its slot
+	rows, err := admin.Query(ctx, `SELECT slot_name::text FROM pg_replication_slots WHERE database = $1`, name)
+	var slots []string
+	if err == nil {
+		slots, err = pgx.CollectRows(rows, pgx.RowTo[string])
 	}
 	if err != nil {
-		t.Errorf("cleanup: drop slots of %s: %v", name, err)
+		t.Errorf("cleanup: list slots of %s: %v", name, err)
+	}
+	if len(slots) > 0 {
+		_, _ = admin.Exec(ctx, `SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE database = $1 AND active_pid IS NOT NULL`, name)
+		cfg, _ := pgconn.ParseConfig(adminDSN(name) + " replication=database")
+		repl, err := pgconn.ConnectConfig(ctx, cfg)
+		if err != nil {
+			t.Errorf("cleanup: %v", err)
+		} else {
+			for _, s := range slots { // WAIT: until the terminated walsender released it
+				if _, err := repl.Exec(ctx, "DROP_REPLICATION_SLOT "+s+" WAIT").ReadAll(); err != nil {
+					t.Errorf("cleanup: drop slot %s: %v", s, err)
+				}
+			}
+			repl.Close(ctx)
+		}
 	}
 	if _, err := admin.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
 		t.Errorf("cleanup: drop database %s: %v", name, err)
