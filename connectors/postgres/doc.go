@@ -68,7 +68,8 @@
 // # Files
 //
 //	connector.go  Spec, Validate (connects and checks the server), TaskConfigs
-//	config.go     the ConfigDef (Debezium's names) and the parsed config
+//	configdef.go  the ConfigDef: Debezium's key names, defaults, validators
+//	config.go     the parsed configuration
 //	filter.go     include/exclude lists, message.key.columns
 //	task.go       the SourceTask: Read from the queue, Commit, Stop
 //	setup.go      Open's work: publication, slot, snapshot decision
