@@ -89,7 +89,7 @@ func TestConnectorConfigNamesEveryBadProperty(t *testing.T) {
 			"key.converter":                     "",
 		}, []string{"batch", "count", "name", "source.topics", "tasks.max", "topic.creation.default.include",
 			"topic.creation.default.partitions",
-			"topic.creation.g.exclude", "topic.creation.g.include", "topic.creation.groups", "topics", "transforms"}},
+			"topic.creation.g.exclude", "topic.creation.g.include", "topic.creation.groups", "topics", "transforms.mask.type"}},
 		{"sink both topics", map[string]string{"name": "s", "connector.class": "collecting-sink", "topics": "a", "topics.regex": "b"},
 			[]string{"topics", "topics.regex"}},
 		{"sink no topics", map[string]string{"name": "s", "connector.class": "collecting-sink"}, []string{"topics"}},
