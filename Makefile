@@ -47,7 +47,8 @@ lint: deps fmt-vet ## gofmt, go vet, staticcheck (all modules)
 	@for m in $(MODULES); do echo "staticcheck ($$m)"; (cd $$m && $$($(GO) env GOPATH)/bin/staticcheck ./...) || exit 1; done
 
 .PHONY: test
-test: build deps fmt-vet check-generated ## the whole test suite: all modules, race, fuzz seeds, crash, compaction, plugins, sarama, kcat, kafkajs, franz-go's kgo suite
+test: build deps fmt-vet check-generated ## the whole test suite: all modules, race, fuzz seeds, crash, compaction, plugins, Postgres CDC, sarama, kcat, kafkajs, franz-go's kgo suite
+	./test/scripts/postgres.sh >/dev/null
 	@for m in $(MODULES); do echo "go test ($$m)"; (cd $$m && $(GO) test -count=1 -timeout 15m ./...) || exit 1; done
 	$(GO) test -count=1 -race -timeout 15m $(RACE_PKGS)
 	cd plugins && $(GO) test -count=1 -race -timeout 15m ./...

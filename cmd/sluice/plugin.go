@@ -9,13 +9,14 @@ import (
 
 	"github.com/sluicehq/sluice/connectors/datagen"
 	"github.com/sluicehq/sluice/connectors/file"
+	"github.com/sluicehq/sluice/connectors/postgres"
 	"github.com/sluicehq/sluice/plugins/sdk"
 )
 
 // builtinConnectors are the connectors the sluice binary serves itself,
 // re-executed as `sluice plugin serve NAME`.
 func builtinConnectors() []sdk.Connector {
-	return []sdk.Connector{file.NewSource(), file.NewSink(), datagen.New()}
+	return []sdk.Connector{file.NewSource(), file.NewSink(), datagen.New(), postgres.New()}
 }
 
 // builtinNames lists the built-in connectors' names.
