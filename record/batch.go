@@ -21,3 +21,15 @@ func DecodeBatch(src []byte) ([]Record, error) {
 	d := decoder{src: src}
 	return d.batch()
 }
+
+// DecodeBatchOwned is DecodeBatch for a src the caller hands over: nothing
+// writes to it again (a []byte value of the records may still be modified
+// in place: no string shares its bytes). The records' strings then alias
+// src too, where DecodeBatch copies the whole batch once for them: for
+// batches of large []byte values that copy is most of the decoding's
+// memory traffic. A buffer received from the network and decoded once is
+// the case it is for.
+func DecodeBatchOwned(src []byte) ([]Record, error) {
+	d := decoder{src: src, owned: true}
+	return d.batch()
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"time"
+	"unsafe"
 )
 
 // ErrMalformed is wrapped by every error DecodeBatch returns for bad input.
@@ -23,7 +24,8 @@ func (e *decodeError) Error() string {
 func (e *decodeError) Unwrap() error { return ErrMalformed }
 
 // decoder reads one batch. Decoded strings are substrings of one copy of
-// the input (strs), decoded []byte values subslices of the input itself;
+// the input (strs; the input itself for DecodeBatchOwned), decoded []byte
+// values subslices of the input itself;
 // Struct values and small []any come from slabs, and records naming the same
 // source partition share one map. So a batch costs a few large allocations
 // plus one per boxed number or map.
@@ -31,6 +33,7 @@ type decoder struct {
 	src        []byte
 	pos        int
 	v1         bool // version 1: source maps written in full
+	owned      bool // DecodeBatchOwned: src is never written, strs may alias it
 	strs       string
 	schemas    []*Schema
 	strtab     []string
@@ -179,7 +182,11 @@ func (d *decoder) batch() ([]Record, error) {
 	if err != nil {
 		return nil, err
 	}
-	d.strs = string(d.src)
+	if d.owned {
+		d.strs = unsafe.String(unsafe.SliceData(d.src), len(d.src))
+	} else {
+		d.strs = string(d.src)
+	}
 	recs := make([]Record, n)
 	for i := range recs {
 		if err := d.record(&recs[i]); err != nil {

@@ -1,6 +1,7 @@
 package record
 
 import (
+	"bytes"
 	"testing"
 )
 
@@ -8,7 +9,9 @@ import (
 //   - DecodeBatch never panics, and its allocation stays proportional to the
 //     input (counts are bounded by the bytes left; nesting by MaxDepth);
 //   - whatever it accepts re-encodes, and the re-encoding decodes to equal
-//     records (valid encodings round-trip).
+//     records (valid encodings round-trip);
+//   - DecodeBatchOwned accepts exactly what DecodeBatch accepts, with equal
+//     records.
 func FuzzDecodeBatch(f *testing.F) {
 	seeds := [][]Record{
 		benchBatch()[:3],
@@ -31,8 +34,15 @@ func FuzzDecodeBatch(f *testing.F) {
 	f.Add([]byte("SB\x01\x01\x00\x00\x00\x00\x01\x00"))
 	f.Fuzz(func(t *testing.T, in []byte) {
 		recs, err := DecodeBatch(in)
+		owned, oerr := DecodeBatchOwned(bytes.Clone(in))
+		if (err == nil) != (oerr == nil) {
+			t.Fatalf("DecodeBatch: %v; DecodeBatchOwned: %v", err, oerr)
+		}
 		if err != nil {
 			return
+		}
+		for i := range recs {
+			assertRecordEqual(t, recs[i], owned[i])
 		}
 		out, err := EncodeBatch(nil, recs)
 		if err != nil {

@@ -20,6 +20,22 @@ import (
 // maxMessage bounds one gRPC message (one record batch) in either direction.
 const maxMessage = 64 << 20
 
+// dialOptions are the host's gRPC options for a plugin connection: the
+// message bound, and pb.Codec, which copies received record batches once
+// instead of twice (plain protobuf on the wire: any plugin speaks it).
+// Windows and socket buffers are sized for record batches (pb.WindowSize).
+func dialOptions() []grpc.DialOption {
+	return []grpc.DialOption{
+		grpc.WithDefaultCallOptions(
+			grpc.MaxCallRecvMsgSize(maxMessage), grpc.MaxCallSendMsgSize(maxMessage),
+			grpc.ForceCodecV2(pb.Codec{})),
+		grpc.WithInitialWindowSize(pb.WindowSize),
+		grpc.WithInitialConnWindowSize(pb.WindowSize),
+		grpc.WithReadBufferSize(pb.SocketBufferSize),
+		grpc.WithWriteBufferSize(pb.SocketBufferSize),
+	}
+}
+
 // defaultStartTimeout bounds the handshake when ctx has no deadline.
 const defaultStartTimeout = time.Minute
 
@@ -74,10 +90,9 @@ func Launch(ctx context.Context, p Plugin, name string, logger *slog.Logger) (*P
 		StartTimeout:     start,
 		// What the plugin writes to os.Stdout/os.Stderr after the handshake
 		// (go-plugin forwards it over gRPC); its log lines arrive apart.
-		SyncStdout: &lineLogger{l: logger, stream: "stdout"},
-		SyncStderr: &lineLogger{l: logger, stream: "stderr"},
-		GRPCDialOptions: []grpc.DialOption{grpc.WithDefaultCallOptions(
-			grpc.MaxCallRecvMsgSize(maxMessage), grpc.MaxCallSendMsgSize(maxMessage))},
+		SyncStdout:      &lineLogger{l: logger, stream: "stdout"},
+		SyncStderr:      &lineLogger{l: logger, stream: "stderr"},
+		GRPCDialOptions: dialOptions(),
 	})
 	proc := &Process{plugin: p, name: name, logger: logger, client: client, runner: r}
 

@@ -152,10 +152,11 @@ func (t *sourceTask) receive(sctx context.Context, stream pb.SourceTask_ReadClie
 			r.err = fmt.Errorf("read: %w", r.err)
 		}
 		if len(m.GetRecords()) > 0 {
-			// m.Records is this message's own copy (proto.Unmarshal copies
-			// bytes fields out of gRPC's pooled receive buffer) and is never
-			// reused or written: the decoded records may alias it.
-			recs, err := record.DecodeBatch(m.GetRecords())
+			// m.Records is this message's own copy (pb.Codec copies the
+			// message out of gRPC's pooled receive buffers, and so does
+			// grpc's proto codec) and is never reused or written: the
+			// decoded records may alias it.
+			recs, err := record.DecodeBatchOwned(m.GetRecords())
 			if err != nil {
 				r.err = fmt.Errorf("read: decode batch of %d records from the plugin: %w", m.GetCount(), err)
 			}

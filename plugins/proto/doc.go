@@ -8,6 +8,12 @@
 // none the host refuses the plugin with a message naming both sides'
 // versions. A change that is not wire-compatible adds a new version number.
 //
+// Codec is the gRPC codec both sides use: plain protobuf on the wire (a
+// peer with grpc's own codec reads and writes the same bytes), but record
+// batches are sent without a marshal copy (Batch, BatchBuffers) and received
+// with one copy instead of two. WindowSize and SocketBufferSize size the
+// connection's flow control and buffers for batches of megabytes.
+//
 // Regenerate with `go generate ./proto` (runs generate.sh).
 package proto
 

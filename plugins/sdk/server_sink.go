@@ -108,7 +108,9 @@ func (s *sinkServer) Write(stream pb.SinkTask_WriteServer) error {
 			return err
 		}
 		resp := &pb.WriteResponse{Seq: m.GetSeq()}
-		recs, err := record.DecodeBatch(m.GetRecords())
+		// m.Records is this message's own copy, never written again (the
+		// codec copies it out of gRPC's buffers): the records may alias it.
+		recs, err := record.DecodeBatchOwned(m.GetRecords())
 		if err != nil {
 			resp.Error = errorMessage(fmt.Errorf("decode batch: %w", err))
 		} else {

@@ -117,11 +117,11 @@ func (s *sourceServer) Read(stream pb.SourceTask_ReadServer) error {
 
 	tctx := s.srv.ctx(ctx, t.connector, t.id)
 	var balance uint32
-	// buf is the encode buffer, reused from batch to batch: stream.Send
-	// marshals the message into gRPC's own buffer before it returns (the
-	// default proto codec; nothing here keeps or reads it later), so once
-	// Send has returned buf is ours again.
-	var buf []byte
+	// Batches are encoded into buffers that travel to the transport
+	// without a copy (pb.Batch, sent with pb.Codec, which Serve's server
+	// uses): gRPC hands each back to bufs once it wrote it. The host's
+	// credit bounds how many are out at once.
+	bufs := pb.NewBatchBuffers(16)
 	for {
 		for balance == 0 {
 			select {
@@ -139,17 +139,20 @@ func (s *sourceServer) Read(stream pb.SourceTask_ReadServer) error {
 			return nil // stopped or the host went away; what was read is not delivered
 		}
 		resp := &pb.ReadResponse{Error: errorMessage(err)}
+		var msg any = resp
 		if err == nil && len(recs) > 0 {
-			enc, err := record.EncodeBatch(buf[:0], recs)
+			buf := bufs.Get(0)
+			enc, err := record.EncodeBatch(*buf, recs)
+			*buf = enc
 			if err != nil {
 				resp.Error = errorMessage(fmt.Errorf("encode batch of %d records: %w", len(recs), err))
-				buf = enc[:0]
+				bufs.Put(buf)
 			} else {
-				resp.Records, resp.Count = enc, uint32(len(recs))
-				buf = reuseBuffer(enc)
+				resp.Count = uint32(len(recs))
+				msg = &pb.Batch{Msg: resp, Field: pb.ReadResponseRecords, Records: buf, Pool: bufs}
 			}
 		}
-		if err := stream.Send(resp); err != nil {
+		if err := stream.SendMsg(msg); err != nil {
 			return err
 		}
 		balance--
@@ -170,19 +173,4 @@ func offsetsFromProto(in []*pb.SourceOffset) ([]SourceOffset, error) {
 		out = append(out, SourceOffset{Partition: p, Offset: off})
 	}
 	return out, nil
-}
-
-// maxKeptBuffer bounds reuseBuffer's waste: a buffer over it is kept only
-// while the batches fill at least a quarter of it.
-const maxKeptBuffer = 1 << 20
-
-// reuseBuffer returns the buffer to encode the next batch into, given the one
-// the last batch was encoded in: that one, unless one unusually large batch
-// left it far bigger than the batches now need; then a fresh one sized from
-// the last batch.
-func reuseBuffer(last []byte) []byte {
-	if c := cap(last); c > maxKeptBuffer && c/4 > len(last) {
-		return make([]byte, 0, len(last)+len(last)/4)
-	}
-	return last[:0]
 }

@@ -48,7 +48,7 @@ func (c readCounterConnector) NewTask() SourceTask { return c.task }
 func serveInProcess(t testing.TB, cs ...Connector) *grpc.ClientConn {
 	t.Helper()
 	lis := bufconn.Listen(1 << 20)
-	s := grpc.NewServer()
+	s := grpc.NewServer(serverOptions()...)
 	gp := &grpcPlugin{srv: newServer(cs, slog.New(slog.DiscardHandler))}
 	if err := gp.GRPCServer(nil, s); err != nil {
 		t.Fatal(err)
@@ -259,18 +259,3 @@ func (varyingConnector) TaskConfigs(context.Context, map[string]string, int) ([]
 	return nil, nil
 }
 func (varyingConnector) NewTask() SourceTask { return &varyingSource{} }
-
-func TestReuseBuffer(t *testing.T) {
-	small := make([]byte, 100, 200)
-	if b := reuseBuffer(small); len(b) != 0 || cap(b) != 200 {
-		t.Errorf("small buffer: len %d cap %d, want it kept", len(b), cap(b))
-	}
-	full := make([]byte, 3<<20, 4<<20)
-	if b := reuseBuffer(full); cap(b) != 4<<20 {
-		t.Errorf("large full buffer: cap %d, want it kept", cap(b))
-	}
-	sparse := make([]byte, 1000, 4<<20)
-	if b := reuseBuffer(sparse); len(b) != 0 || cap(b) >= 4<<20 || cap(b) < 1000 {
-		t.Errorf("large sparse buffer: len %d cap %d, want a fresh one sized from 1000", len(b), cap(b))
-	}
-}
