@@ -1,0 +1,325 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"maps"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/sluicehq/sluice/broker"
+	"github.com/sluicehq/sluice/plugins/sdk"
+	"github.com/sluicehq/sluice/runtime/offsets"
+)
+
+const connectorName = "pgcdc"
+
+// startBroker runs a Sluice broker in this process until the test ends.
+func startBroker(t *testing.T) string {
+	t.Helper()
+	b, err := broker.New(broker.Config{
+		DataDir: t.TempDir(),
+		Listen:  "127.0.0.1:0",
+		NodeID:  1,
+		Configs: map[string]string{"group.initial.rebalance.delay.ms": "0"},
+		Logger:  slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	if err != nil {
+		t.Fatalf("start broker: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- b.Serve(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("broker: %v", err)
+		}
+	})
+	return b.Addr()
+}
+
+// workerProps is the standalone worker's configuration.
+func workerProps(bootstrap, offsetsFile string) map[string]string {
+	return map[string]string{
+		"bootstrap.servers":               bootstrap,
+		"key.converter":                   "org.apache.kafka.connect.json.JsonConverter",
+		"key.converter.schemas.enable":    "false",
+		"value.converter":                 "org.apache.kafka.connect.json.JsonConverter",
+		"value.converter.schemas.enable":  "false",
+		"offset.storage.file.filename":    offsetsFile,
+		"offset.flush.interval.ms":        "2000",
+		"task.restart.backoff.initial.ms": "100",
+	}
+}
+
+// connectorProps captures public.items of db.
+func connectorProps(db string) map[string]string {
+	return map[string]string{
+		"name":                        connectorName,
+		"connector.class":             "PostgresCdcSource",
+		"tasks.max":                   "1",
+		"database.hostname":           "127.0.0.1",
+		"database.port":               "5432",
+		"database.user":               "postgres",
+		"database.password":           pgPassword(),
+		"database.dbname":             db,
+		"database.sslmode":            "disable",
+		"topic.prefix":                "srv",
+		"slot.name":                   db,
+		"publication.name":            db,
+		"publication.autocreate.mode": "filtered",
+		"table.include.list":          "public.items",
+		"snapshot.mode":               "initial",
+		"status.update.interval.ms":   "500",
+		"poll.interval.ms":            "100",
+	}
+}
+
+const topic = "srv.public.items"
+
+func writeProps(t *testing.T, path string, props map[string]string) {
+	t.Helper()
+	var b strings.Builder
+	keys := make([]string, 0, len(props))
+	for k := range maps.Keys(props) {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		fmt.Fprintf(&b, "%s=%s\n", k, props[k])
+	}
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// committedLSN is the change LSN of the connector's committed offset in
+// the offsets file (0 when none).
+func committedLSN(t *testing.T, path string) int64 {
+	t.Helper()
+	f, err := offsets.OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	offs, err := f.Load(connectorName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lsn int64
+	for _, o := range offs {
+		if snap, _ := o.Offset["snapshot"].(bool); snap {
+			continue
+		}
+		if l, err := sdk.OffsetInt64(o.Offset["lsn"]); err == nil {
+			lsn = max(lsn, l)
+		}
+	}
+	return lsn
+}
+
+func newAdmin(t *testing.T, bootstrap string) *kadm.Client {
+	t.Helper()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(bootstrap))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cl.Close)
+	return kadm.NewClient(cl)
+}
+
+// createTopic makes the change topic with three partitions, so per-key
+// order is checked across partitions, not only within one log.
+func createTopic(t *testing.T, adm *kadm.Client) {
+	t.Helper()
+	resp, err := adm.CreateTopic(context.Background(), 3, 1, nil, topic)
+	if err == nil {
+		err = resp.Err
+	}
+	if err != nil {
+		t.Fatalf("create topic: %v", err)
+	}
+}
+
+// records sums the end offsets of the change topic.
+func records(adm *kadm.Client) int64 {
+	ends, err := adm.ListEndOffsets(context.Background(), topic)
+	if err != nil {
+		return 0
+	}
+	var n int64
+	ends.Each(func(o kadm.ListedOffset) {
+		if o.Err == nil {
+			n += o.Offset
+		}
+	})
+	return n
+}
+
+// waitFor polls cond every 50 ms until it holds or the deadline passes.
+func waitFor(t *testing.T, what string, timeout time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s", timeout, what)
+		}
+		<-tick.C
+	}
+}
+
+// childPID finds a process started by parent whose command line holds
+// args, by scanning /proc.
+func childPID(parent int, args ...string) int {
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		cmdline, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		if err != nil || !strings.Contains(string(cmdline), strings.Join(args, "\x00")) {
+			continue
+		}
+		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue
+		}
+		// Field 4 of /proc/PID/stat, after the ")" closing the name.
+		fields := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:]))
+		if len(fields) > 1 && fields[1] == strconv.Itoa(parent) {
+			return pid
+		}
+	}
+	return 0
+}
+
+// load is a database with the captured table and a writer ready to run.
+type load struct {
+	db      string
+	log     *changeLog
+	w       *writer
+	stop    chan struct{}
+	done    chan error
+	initial int
+}
+
+func newLoad(t *testing.T, initial int) *load {
+	db := newDB(t)
+	conn, err := pgx.Connect(context.Background(), dsn(db))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close(context.Background()) })
+	l := &load{db: db, log: &changeLog{}, initial: initial}
+	l.w = loadTable(t, conn, initial, l.log)
+	return l
+}
+
+func (l *load) start(t *testing.T) {
+	l.stop, l.done = make(chan struct{}), make(chan error, 1)
+	go func() { l.done <- l.w.run(l.stop) }()
+	t.Cleanup(l.finish)
+}
+
+// finish tells the writer to stop (idempotent).
+func (l *load) finish() {
+	select {
+	case <-l.stop:
+	default:
+		close(l.stop)
+	}
+}
+
+func (l *load) wait(t *testing.T) {
+	l.finish()
+	if err := <-l.done; err != nil {
+		t.Fatalf("writer: %v", err)
+	}
+}
+
+// grow waits until the writer committed n more events.
+func (l *load) grow(t *testing.T, n int, what string) {
+	t.Helper()
+	target := l.log.len() + n
+	waitFor(t, what, 30*time.Second, func() bool {
+		select {
+		case err := <-l.done:
+			t.Fatalf("writer stopped: %v", err)
+		default:
+		}
+		return l.log.len() >= target
+	})
+}
+
+// workerProcess is `sluice connect standalone` run as a child process.
+type workerProcess struct {
+	cmd    *exec.Cmd
+	exited chan struct{}
+}
+
+func startWorkerProcess(t *testing.T, logPath string, args ...string) *workerProcess {
+	t.Helper()
+	log, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(sluiceBin, append([]string{"connect", "standalone", "--log-level", "warn"}, args...)...)
+	cmd.Stdout, cmd.Stderr = log, log
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	p := &workerProcess{cmd: cmd, exited: make(chan struct{})}
+	go func() {
+		_ = cmd.Wait()
+		log.Close()
+		close(p.exited)
+	}()
+	t.Cleanup(func() { p.stop(t) })
+	return p
+}
+
+// stop ends the worker gracefully (SIGTERM), killing it after 30 s.
+func (p *workerProcess) stop(t *testing.T) {
+	select {
+	case <-p.exited:
+		return
+	default:
+	}
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-p.exited:
+	case <-time.After(30 * time.Second):
+		t.Errorf("worker %d ignored SIGTERM for 30 s; killing it", p.cmd.Process.Pid)
+		p.kill()
+	}
+}
+
+func (p *workerProcess) kill() {
+	_ = p.cmd.Process.Signal(syscall.SIGKILL)
+	<-p.exited
+}
+
+// readTail returns the last 4 KB of a log file.
+func readTail(path string) string {
+	data, _ := os.ReadFile(path)
+	if len(data) > 4096 {
+		data = data[len(data)-4096:]
+	}
+	return string(data)
+}
