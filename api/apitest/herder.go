@@ -60,19 +60,26 @@ type Herder struct {
 	}
 }
 
+// sourceDef and sinkDef are the config definitions of the test plugins.
+func sourceDef() *sdk.ConfigDef {
+	return sdk.NewConfigDef().
+		Define(sdk.Key{Name: "database.hostname", Type: sdk.String, Required: true, Importance: sdk.High, Doc: "Host of the Postgres server."}).
+		Define(sdk.Key{Name: "database.password", Type: sdk.Password, Required: true, Importance: sdk.High, Doc: "Password of the replication user."}).
+		Define(sdk.Key{Name: "slot.name", Type: sdk.String, Default: "sluice", Importance: sdk.Medium, Doc: "Replication slot."})
+}
+
+func sinkDef() *sdk.ConfigDef {
+	return sdk.NewConfigDef().
+		Define(sdk.Key{Name: "s3.bucket", Type: sdk.String, Required: true, Importance: sdk.High, Doc: "Bucket to write to."}).
+		Define(sdk.Key{Name: "aws.secret.access.key", Type: sdk.Password, Default: "", Importance: sdk.High, Doc: "AWS secret key."})
+}
+
 // NewHerder returns a herder with a source, a sink and a transformation
 // plugin installed and no connectors.
 func NewHerder() *Herder {
 	h := &Herder{plugins: map[string]plugin{
-		SourceClass: {api.PluginInfo{Class: SourceClass, Type: api.PluginSource, Version: "0.1.0"},
-			sdk.NewConfigDef().
-				Define(sdk.Key{Name: "database.hostname", Type: sdk.String, Required: true, Importance: sdk.High, Doc: "Host of the Postgres server."}).
-				Define(sdk.Key{Name: "database.password", Type: sdk.Password, Required: true, Importance: sdk.High, Doc: "Password of the replication user."}).
-				Define(sdk.Key{Name: "slot.name", Type: sdk.String, Default: "sluice", Importance: sdk.Medium, Doc: "Replication slot."})},
-		SinkClass: {api.PluginInfo{Class: SinkClass, Type: api.PluginSink, Version: "0.1.0"},
-			sdk.NewConfigDef().
-				Define(sdk.Key{Name: "s3.bucket", Type: sdk.String, Required: true, Importance: sdk.High, Doc: "Bucket to write to."}).
-				Define(sdk.Key{Name: "aws.secret.access.key", Type: sdk.Password, Default: "", Importance: sdk.High, Doc: "AWS secret key."})},
+		SourceClass:    {api.PluginInfo{Class: SourceClass, Type: api.PluginSource, Version: "0.1.0"}, sourceDef()},
+		SinkClass:      {api.PluginInfo{Class: SinkClass, Type: api.PluginSink, Version: "0.1.0"}, sinkDef()},
 		TransformClass: {api.PluginInfo{Class: TransformClass, Type: api.PluginTransformation}, nil},
 	}}
 	h.mu.connectors = map[string]*connector{}

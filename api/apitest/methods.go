@@ -47,7 +47,11 @@ func (h *Herder) CreateConnector(ctx context.Context, name string, config map[st
 	if initial == "" {
 		initial = api.TargetRunning
 	}
-	return h.infoLocked(name, h.applyLocked(name, config, initial)), nil
+	// As Kafka's, the answer lists the tasks the configs topic holds when
+	// the config is written: none yet for a new connector.
+	info := h.infoLocked(name, h.applyLocked(name, config, initial))
+	info.Tasks = []api.TaskID{}
+	return info, nil
 }
 
 // PutConnectorConfig implements api.Herder.
@@ -65,7 +69,11 @@ func (h *Herder) PutConnectorConfig(ctx context.Context, name string, config map
 	if exists {
 		target = old.target
 	}
-	return h.infoLocked(name, h.applyLocked(name, config, target)), !exists, nil
+	info := h.infoLocked(name, h.applyLocked(name, config, target))
+	if !exists {
+		info.Tasks = []api.TaskID{} // none yet, as Kafka answers
+	}
+	return info, !exists, nil
 }
 
 // PatchConnectorConfig implements api.Herder.

@@ -64,7 +64,7 @@ func TestClientEveryEndpoint(t *testing.T) {
 
 	cfg := map[string]string{"connector.class": apitest.SourceClass, "tasks.max": "2", "database.hostname": "db", "database.password": "pw"}
 	info := must(c.CreateConnector(ctx, api.CreateConnectorRequest{Name: "pg", Config: cfg}))(t)
-	if info.Name != "pg" || len(info.Tasks) != 2 || info.Config["database.password"] != api.Hidden {
+	if info.Name != "pg" || len(info.Tasks) != 0 || info.Config["database.password"] != api.Hidden { // no task configs yet, as Kafka answers
 		t.Errorf("CreateConnector = %+v", info)
 	}
 	_, err := c.CreateConnector(ctx, api.CreateConnectorRequest{Name: "pg", Config: cfg})

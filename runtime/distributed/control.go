@@ -17,6 +17,11 @@ import (
 // runs some of the connector restarts its part (tick.restart). The answer
 // marks what restarts RESTARTING, from the statuses known now.
 func (h *Herder) RestartConnector(ctx context.Context, req api.RestartRequest) (api.ConnectorStateInfo, error) {
+	if s, err := h.snapshot(ctx); err != nil {
+		return api.ConnectorStateInfo{}, err
+	} else if _, ok := s.Connectors[req.Connector]; !ok {
+		return api.ConnectorStateInfo{}, notFound(req.Connector)
+	}
 	st, err := h.ConnectorStatus(ctx, req.Connector)
 	if err != nil {
 		return st, err

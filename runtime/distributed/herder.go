@@ -72,7 +72,7 @@ type Herder struct {
 
 	// rebalanceWait bounds how long a write waits for a rebalance to
 	// settle before it answers 409 (tests shorten it).
-	rebalanceWait time.Duration
+	rebalanceWait atomic.Int64 // a time.Duration
 
 	mu struct {
 		sync.Mutex
@@ -118,7 +118,7 @@ func New(opts Options) (*Herder, error) {
 	h.worker = w
 	h.metrics = newHerderMetrics(w.Registry())
 	h.mu.rebalancing, h.mu.settled = true, make(chan struct{})
-	h.rebalanceWait = defaultRebalanceWait
+	h.rebalanceWait.Store(int64(defaultRebalanceWait))
 	return h, nil
 }
 

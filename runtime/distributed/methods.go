@@ -55,7 +55,7 @@ func (t *tick) leaderCheck() error {
 // requests until the group is stable, for at most h.rebalanceWait; then
 // it answers errRebalancing (409) so that the client retries.
 func write[T any](ctx context.Context, h *Herder, f func(*tick) (T, error)) (T, error) {
-	giveUp := time.NewTimer(h.rebalanceWait)
+	giveUp := time.NewTimer(time.Duration(h.rebalanceWait.Load()))
 	defer giveUp.Stop()
 	for {
 		_, settled := h.rebalanceState()
@@ -125,18 +125,21 @@ func (h *Herder) ConnectorInfo(ctx context.Context, name string) (api.ConnectorI
 	return h.info(ctx, s, name), nil
 }
 
-// invalid turns a validation failure into Kafka's 400 answer.
+// invalid turns a validation failure into Kafka's 400 answer: every
+// problem's message, by property name.
 func invalid(err error) error {
 	var ce *runtime.ConfigError
 	if !errors.As(err, &ce) {
-		return api.Errorf(api.ErrBadRequest, "Connector configuration is invalid: %v", err)
+		return invalidLines([]string{err.Error()})
 	}
 	var lines []string
 	for _, k := range ce.Properties() {
-		for _, p := range ce.Problems[k] {
-			lines = append(lines, "Invalid value for configuration "+k+": "+p)
-		}
+		lines = append(lines, ce.Problems[k]...)
 	}
+	return invalidLines(lines)
+}
+
+func invalidLines(lines []string) error {
 	return api.Errorf(api.ErrBadRequest, "Connector configuration is invalid and contains the following %d error(s):\n%s\n"+
 		"You can also find the above list of errors at the endpoint `/connector-plugins/{connectorType}/config/validate`",
 		len(lines), strings.Join(lines, "\n"))
@@ -145,6 +148,13 @@ func invalid(err error) error {
 // putConfig validates and writes a connector's config (and its target
 // state when given) on the leader.
 func (t *tick) putConfig(ctx context.Context, name string, config map[string]string, target cluster.TargetState) error {
+	if class := config[runtime.ConnectorClassConfig]; class != "" {
+		c, err := t.h.plugins.Connector(ctx, class)
+		if err != nil {
+			return invalidLines([]string{fmt.Sprintf("Invalid value %s for configuration %s: Class %s could not be found.", class, runtime.ConnectorClassConfig, class)})
+		}
+		c.Close(context.WithoutCancel(ctx))
+	}
 	if _, err := t.h.worker.ValidateConnector(ctx, config); err != nil {
 		return invalid(err)
 	}
