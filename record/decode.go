@@ -26,14 +26,16 @@ func (e *decodeError) Unwrap() error { return ErrMalformed }
 // decoder reads one batch. Decoded strings are substrings of one copy of
 // the input (strs; the input itself for DecodeBatchOwned), decoded []byte
 // values subslices of the input itself;
-// Struct values and small []any come from slabs, and records naming the same
+// Struct values, small []any and the interface values of numbers, strings,
+// []byte and times come from slabs (box.go), and records naming the same
 // source partition share one map. So a batch costs a few large allocations
-// plus one per boxed number or map.
+// plus a map per source offset.
 type decoder struct {
 	src        []byte
 	pos        int
 	v1         bool // version 1: source maps written in full
 	owned      bool // DecodeBatchOwned: src is never written, strs may alias it
+	box        boxes
 	strs       string
 	schemas    []*Schema
 	strtab     []string
@@ -463,7 +465,7 @@ func (d *decoder) body(s *Schema, depth int) (any, error) {
 			if err != nil {
 				return nil, err
 			}
-			return DateFromDays(days), nil
+			return d.boxTime(DateFromDays(days)), nil
 		case LogicalTime:
 			ms, err := d.varint32()
 			if err != nil {
@@ -472,13 +474,13 @@ func (d *decoder) body(s *Schema, depth int) (any, error) {
 			if ms < 0 || ms >= msPerDay {
 				return nil, d.fail("time %d ms outside a day", ms)
 			}
-			return TimeFromMillis(ms), nil
+			return d.boxTime(TimeFromMillis(ms)), nil
 		case LogicalTimestamp:
 			ms, err := d.varint()
 			if err != nil {
 				return nil, err
 			}
-			return time.UnixMilli(ms).UTC(), nil
+			return d.boxTime(time.UnixMilli(ms).UTC()), nil
 		}
 	}
 	switch s.Type {
@@ -493,10 +495,16 @@ func (d *decoder) body(s *Schema, depth int) (any, error) {
 		return int16(v), err
 	case Int32:
 		v, err := d.varint32()
-		return v, err
+		if err != nil {
+			return nil, err
+		}
+		return d.boxInt32(v), nil
 	case Int64:
 		v, err := d.varint()
-		return v, err
+		if err != nil {
+			return nil, err
+		}
+		return d.boxInt64(v), nil
 	case Float32:
 		if d.remaining() < 4 {
 			return nil, d.fail("unexpected end of input")
@@ -510,7 +518,7 @@ func (d *decoder) body(s *Schema, depth int) (any, error) {
 		}
 		v := math.Float64frombits(binary.LittleEndian.Uint64(d.src[d.pos:]))
 		d.pos += 8
-		return v, nil
+		return d.boxFloat64(v), nil
 	case Boolean:
 		b, err := d.byte()
 		if err == nil && b > 1 {
@@ -519,10 +527,16 @@ func (d *decoder) body(s *Schema, depth int) (any, error) {
 		return b == 1, err
 	case String:
 		v, err := d.string()
-		return v, err
+		if err != nil {
+			return nil, err
+		}
+		return d.boxString(v), nil
 	case Bytes:
 		v, err := d.bytes()
-		return v, err
+		if err != nil {
+			return nil, err
+		}
+		return d.boxBytes(v), nil
 	case Array:
 		n, err := d.length(1)
 		if err != nil {

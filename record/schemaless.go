@@ -135,20 +135,32 @@ func (d *decoder) dynamic(depth int) (any, error) {
 		return int16(v), err
 	case tagInt32:
 		v, err := d.varint32()
-		return v, err
+		if err != nil {
+			return nil, err
+		}
+		return d.boxInt32(v), nil
 	case tagInt64:
 		v, err := d.varint()
-		return v, err
+		if err != nil {
+			return nil, err
+		}
+		return d.boxInt64(v), nil
 	case tagFloat32:
 		return d.body(&float32Schema, depth)
 	case tagFloat64:
 		return d.body(&float64Schema, depth)
 	case tagString:
 		v, err := d.string()
-		return v, err
+		if err != nil {
+			return nil, err
+		}
+		return d.boxString(v), nil
 	case tagBytes:
 		v, err := d.bytes()
-		return v, err
+		if err != nil {
+			return nil, err
+		}
+		return d.boxBytes(v), nil
 	case tagArray:
 		n, err := d.length(1)
 		if err != nil {
@@ -209,7 +221,10 @@ func (d *decoder) dynamic(depth int) (any, error) {
 		return Decimal{Unscaled: u, Scale: scale}, nil
 	case tagTime:
 		t, err := d.timestamp(true)
-		return t, err
+		if err != nil {
+			return nil, err
+		}
+		return d.boxTime(t), nil
 	}
 	return nil, d.fail("unknown value tag %d", tag)
 }
