@@ -18,4 +18,13 @@
 //
 // (MB is 10^6 bytes of record values.) SLUICE_BIN chooses the broker under
 // test, as for every suite; the peer is always kfake.
+//
+// BenchmarkConnectDatagen runs DatagenSource through a standalone worker
+// into the broker, with the connector in process and as a plugin subprocess,
+// and prints the boundary cost both in wall-clock rate and as CPU per
+// record. BenchmarkDatagenBoundary isolates the boundary: the task's Read in
+// a loop, no converter, producer or broker, CPU per record of the worker and
+// the plugin process. With SLUICE_PLUGIN_CPUPROFILE=/tmp/plugin-%p.prof
+// (package sdk) every plugin process writes a CPU profile; -cpuprofile
+// profiles the worker side.
 package bench
