@@ -1,0 +1,368 @@
+package cdcbench
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"runtime"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/sluicehq/sluice/test/internal/brokerproc"
+)
+
+var (
+	snapshotRows  = flag.Int("cdc-snapshot-rows", 1_000_000, "rows of about 1 KB in the snapshot workload (a); 0 skips it")
+	streamEvents  = flag.Int("cdc-stream-events", 300_000, "inserts and updates in the streaming workload (b, c, d); 0 skips it")
+	streamWriters = flag.Int("cdc-writers", 4, "concurrent writer connections of the streaming workload")
+	latencyRate   = flag.Int("cdc-latency-rate", 10_000, "changes/s committed during the latency workload (e); 0 skips it")
+	latencyFor    = flag.Duration("cdc-latency-duration", 15*time.Second, "length of the latency workload")
+	withConduit   = flag.Bool("cdc-conduit", true, "run the Conduit peer (d)")
+)
+
+// BenchmarkPostgresCDC runs workloads (a) to (e) of the package doc.
+func BenchmarkPostgresCDC(b *testing.B) {
+	root, err := brokerproc.RepoRoot()
+	if err != nil {
+		b.Fatal(err)
+	}
+	bin, err := brokerproc.Build("./cmd/sluice", "sluice-cdcbench")
+	if err != nil {
+		b.Fatal(err)
+	}
+	brk := brokerproc.StartT(b, brokerproc.Options{Bin: bin})
+	adm := newAdmin(b, brk.Addr)
+	db := newDB(b)
+	conn, err := pgx.Connect(context.Background(), dsn(db))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { conn.Close(context.Background()) })
+	conduitBin, why := "", "-cdc-conduit=false"
+	if *withConduit {
+		conduitBin, why = conduitBinary(root)
+	}
+	say("cdcbench: %d cores, load average %s at start; broker %s (subprocess), PostgreSQL on 127.0.0.1:5432 database %s", runtime.NumCPU(), loadAverage(), bin, db)
+	if conduitBin == "" {
+		say("cdcbench: no Conduit peer: %s", why)
+	}
+	for range b.N {
+		if *snapshotRows > 0 {
+			benchSnapshot(b, bin, brk.Addr, adm, conn, db, conduitBin)
+		}
+		if *streamEvents > 0 {
+			benchStream(b, bin, brk.Addr, adm, conn, db, conduitBin)
+		}
+		if *latencyRate > 0 {
+			benchLatency(b, bin, brk.Addr, adm, conn, db)
+		}
+	}
+	say("cdcbench: load average %s at the end", loadAverage())
+}
+
+func exec1(b testing.TB, conn *pgx.Conn, sql string, args ...any) {
+	b.Helper()
+	if _, err := conn.Exec(context.Background(), sql, args...); err != nil {
+		b.Fatalf("%s: %v", sql, err)
+	}
+}
+
+// benchSnapshot is workload (a).
+func benchSnapshot(b *testing.B, bin, brokerAddr string, adm *kadm.Client, conn *pgx.Conn, db, conduitBin string) {
+	n := int64(*snapshotRows)
+	start := time.Now()
+	exec1(b, conn, `CREATE TABLE snap_items (id bigint PRIMARY KEY, seq bigint NOT NULL, payload text NOT NULL, updated_at timestamptz NOT NULL DEFAULT now())`)
+	for lo := int64(1); lo <= n; lo += 100_000 {
+		exec1(b, conn, `INSERT INTO snap_items (id, seq, payload) SELECT g, g, repeat(md5(g::text), 30) FROM generate_series($1::bigint, $2::bigint) g`, lo, min(lo+99_999, n))
+	}
+	exec1(b, conn, `VACUUM ANALYZE snap_items`)
+	say("cdcbench snapshot: %d rows of about 1 KB loaded in %s", n, time.Since(start).Round(time.Millisecond))
+
+	topic := "sl.public.snap_items"
+	createTopic(b, adm, topic)
+	start = time.Now()
+	w := startSluice(b, bin, brokerAddr, connectorProps(db, "sl", "snapshot.mode", "initial_only",
+		"table.include.list", "public.snap_items", "slot.name", db+"_snap", "publication.name", db+"_snap",
+		"publication.autocreate.mode", "filtered"))
+	waitRecords(b, adm, topic, n, 10*time.Minute, w.failed("sl"))
+	el := time.Since(start)
+	w.stop()
+	sl := float64(n) / el.Seconds()
+	say("cdcbench (a) snapshot sluice: %d rows in %s: %.0f events/s", n, el.Round(time.Millisecond), sl)
+	b.ReportMetric(sl, "snapshot-events/s")
+
+	if conduitBin == "" {
+		return
+	}
+	topic = "conduit_snap"
+	createTopic(b, adm, topic)
+	start = time.Now()
+	c := startConduit(b, conduitBin, conduitPipeline(db, "snap_items", db+"_csnap", db+"_csnap", "initial", brokerAddr, topic))
+	waitRecords(b, adm, topic, n, 10*time.Minute, c.failed)
+	el = time.Since(start)
+	c.stop()
+	cd := float64(n) / el.Seconds()
+	say("cdcbench (d) snapshot conduit: %d rows in %s: %.0f events/s; sluice/conduit %.2fx (goal >= 1.5x)", n, el.Round(time.Millisecond), cd, sl/cd)
+	b.ReportMetric(cd, "conduit-snapshot-events/s")
+	exec1(b, conn, `DROP TABLE snap_items`)
+}
+
+// benchStream is workloads (b), (c) and (d): the WAL of one load, drained
+// by each consumer from a slot of its own created before the load.
+func benchStream(b *testing.B, bin, brokerAddr string, adm *kadm.Client, conn *pgx.Conn, db, conduitBin string) {
+	const base = 10_000
+	exec1(b, conn, `CREATE TABLE stream_items (id bigint PRIMARY KEY, seq bigint NOT NULL, payload text NOT NULL, ts bigint NOT NULL)`)
+	exec1(b, conn, `INSERT INTO stream_items SELECT g, g, repeat('p', 200), 0 FROM generate_series(1, $1::bigint) g`, base)
+	pub := db + "_stream"
+	exec1(b, conn, `CREATE PUBLICATION `+pub+` FOR TABLE stream_items`)
+	slots := map[string]string{"sluice": db + "_s_sl", "recv": db + "_s_recv", "conduit": db + "_s_cd"}
+	for _, s := range slots {
+		exec1(b, conn, `SELECT pg_create_logical_replication_slot($1, 'pgoutput')`, s)
+	}
+
+	// The load: each transaction updates 3 existing rows and inserts 2.
+	var next, events atomic.Int64
+	next.Store(base)
+	target := int64(*streamEvents)
+	var wg sync.WaitGroup
+	errs := make(chan error, *streamWriters)
+	start := time.Now()
+	for range *streamWriters {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c, err := pgx.Connect(context.Background(), dsn(db))
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer c.Close(context.Background())
+			ids := make([]int64, 3)
+			for events.Load() < target {
+				var bt pgx.Batch
+				for i := range ids {
+					ids[i] = 1 + rand.Int64N(base)
+				}
+				slices.Sort(ids) // one lock order: no deadlocks between writers
+				for _, id := range ids {
+					bt.Queue(`UPDATE stream_items SET seq = seq + 1, payload = $2, ts = $3 WHERE id = $1`, id, "u"+fmt.Sprint(id), time.Now().UnixMicro())
+				}
+				for range 2 {
+					bt.Queue(`INSERT INTO stream_items VALUES ($1, 1, repeat('i', 200), $2)`, next.Add(1), time.Now().UnixMicro())
+				}
+				// One pipeline, one Sync: an implicit transaction.
+				if err := c.SendBatch(context.Background(), &bt).Close(); err != nil {
+					errs <- err
+					return
+				}
+				events.Add(5)
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		b.Fatalf("stream load: %v", err)
+	}
+	total := events.Load()
+	loadTime := time.Since(start)
+	var endLSN string
+	if err := conn.QueryRow(context.Background(), `SELECT pg_current_wal_lsn()::text`).Scan(&endLSN); err != nil {
+		b.Fatal(err)
+	}
+	say("cdcbench stream: %d writers committed %d changes (3 updates + 2 inserts per transaction) in %s: %.0f changes/s written; WAL end %s",
+		*streamWriters, total, loadTime.Round(time.Millisecond), float64(total)/loadTime.Seconds(), endLSN)
+
+	// (c) the ceiling: pg_recvlogical with pgoutput to /dev/null.
+	recv := "/usr/lib/postgresql/15/bin/pg_recvlogical"
+	if p, err := exec.LookPath("pg_recvlogical"); err == nil {
+		recv = p
+	}
+	var ceiling float64
+	cmd := exec.Command(recv, "-h", "127.0.0.1", "-p", "5432", "-U", "postgres", "-d", db, "-S", slots["recv"], "--start",
+		"-E", endLSN, "-o", "proto_version=1", "-o", "publication_names="+pub, "-f", "/dev/null", "-n", "-F", "0")
+	cmd.Env = append(os.Environ(), "PGPASSWORD="+pgPassword())
+	start = time.Now()
+	if out, err := cmd.CombinedOutput(); err != nil {
+		say("cdcbench (c) stream pg_recvlogical: failed: %v: %s", err, out)
+	} else {
+		el := time.Since(start)
+		ceiling = float64(total) / el.Seconds()
+		say("cdcbench (c) stream pg_recvlogical (pgoutput, to /dev/null): %d events in %s: %.0f events/s", total, el.Round(time.Millisecond), ceiling)
+		b.ReportMetric(ceiling, "pg_recvlogical-events/s")
+	}
+
+	// (b) the connector into the broker.
+	topic := "ss.public.stream_items"
+	createTopic(b, adm, topic)
+	start = time.Now()
+	w := startSluice(b, bin, brokerAddr, connectorProps(db, "ss", "snapshot.mode", "no_data",
+		"table.include.list", "public.stream_items", "slot.name", slots["sluice"], "publication.name", pub,
+		"publication.autocreate.mode", "disabled"))
+	waitRecords(b, adm, topic, total, 10*time.Minute, w.failed("ss"))
+	el := time.Since(start)
+	w.stop()
+	sl := float64(total) / el.Seconds()
+	ratio := ""
+	if ceiling > 0 {
+		ratio = fmt.Sprintf("; %.0f%% of pg_recvlogical (goal >= 70%%)", 100*sl/ceiling)
+	}
+	say("cdcbench (b) stream sluice: %d events in %s: %.0f events/s%s", total, el.Round(time.Millisecond), sl, ratio)
+	b.ReportMetric(sl, "stream-events/s")
+
+	// (d) Conduit from its own slot of the same WAL.
+	if conduitBin != "" {
+		topic := "conduit_stream"
+		createTopic(b, adm, topic)
+		start = time.Now()
+		c := startConduit(b, conduitBin, conduitPipeline(db, "stream_items", slots["conduit"], pub, "never", brokerAddr, topic))
+		waitRecords(b, adm, topic, total, 10*time.Minute, c.failed)
+		el := time.Since(start)
+		c.stop()
+		cd := float64(total) / el.Seconds()
+		say("cdcbench (d) stream conduit: %d events in %s: %.0f events/s; sluice/conduit %.2fx (goal >= 1.5x)", total, el.Round(time.Millisecond), cd, sl/cd)
+		b.ReportMetric(cd, "conduit-stream-events/s")
+	}
+	for _, s := range slots {
+		_, _ = conn.Exec(context.Background(), `SELECT pg_drop_replication_slot($1) WHERE NOT (SELECT active FROM pg_replication_slots WHERE slot_name = $1)`, s)
+	}
+}
+
+// benchLatency is workload (e).
+func benchLatency(b *testing.B, bin, brokerAddr string, adm *kadm.Client, conn *pgx.Conn, db string) {
+	exec1(b, conn, `CREATE TABLE lat_items (id bigint PRIMARY KEY, stamp_us bigint NOT NULL, payload text NOT NULL)`)
+	topic := "lt.public.lat_items"
+	createTopic(b, adm, topic)
+	w := startSluice(b, bin, brokerAddr, connectorProps(db, "lt", "snapshot.mode", "no_data",
+		"table.include.list", "public.lat_items", "slot.name", db+"_lat", "publication.name", db+"_lat",
+		"publication.autocreate.mode", "filtered"))
+	defer w.stop()
+	// Streaming once a probe row arrives: the task creates its slot after
+	// the worker started, so probe rows (ids <= 0) go in until one arrives.
+	deadline := time.Now().Add(time.Minute)
+	for probe := int64(0); endOffset(adm, topic) == 0; probe-- {
+		if time.Now().After(deadline) {
+			b.Fatalf("latency: no probe row arrived within a minute (%v)", w.failed("lt")())
+		}
+		exec1(b, conn, `INSERT INTO lat_items VALUES ($1, 0, 'probe')`, probe)
+		<-time.After(200 * time.Millisecond) // the next probe; the wait is the loop's condition
+	}
+
+	cl, err := kgo.NewClient(kgo.SeedBrokers(brokerAddr), kgo.ConsumeTopics(topic), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
+		kgo.FetchMaxWait(100*time.Millisecond))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer cl.Close()
+
+	const writers, tick = 4, 10 * time.Millisecond
+	perTick := max(1, *latencyRate*int(tick/time.Millisecond)/1000/writers)
+	var wg sync.WaitGroup
+	var next atomic.Int64
+	errs := make(chan error, writers)
+	stop := make(chan struct{})
+	start := time.Now()
+	for range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c, err := pgx.Connect(context.Background(), dsn(db))
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer c.Close(context.Background())
+			t := time.NewTicker(tick)
+			defer t.Stop()
+			var done int64 // rows this writer inserted
+			for {
+				select {
+				case <-stop:
+					return
+				case <-t.C:
+				}
+				// Catch up on ticks a loaded machine delayed (the ticker
+				// drops them), up to 4 ticks' worth at once.
+				due := int64(time.Since(start)/tick) * int64(perTick)
+				k := min(max(due-done, int64(perTick)), 4*int64(perTick))
+				done += k
+				hi := next.Add(k)
+				if _, err := c.Exec(context.Background(), `INSERT INTO lat_items SELECT g, (extract(epoch FROM clock_timestamp()) * 1000000)::bigint, repeat('x', 200) FROM generate_series($1::bigint, $2::bigint) g`, hi-k+1, hi); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	go func() {
+		<-time.After(*latencyFor)
+		close(stop)
+	}()
+
+	warm := start.Add(time.Second).UnixMicro()
+	var lat []time.Duration
+	var seen int64
+	ctx, cancel := context.WithTimeout(context.Background(), *latencyFor+2*time.Minute)
+	defer cancel()
+	stopped := false
+	for {
+		if !stopped {
+			select {
+			case <-stop:
+				wg.Wait()
+				stopped = true
+			default:
+			}
+		}
+		if stopped && seen >= next.Load() {
+			break
+		}
+		fs := cl.PollFetches(ctx)
+		now := time.Now().UnixMicro()
+		if ctx.Err() != nil {
+			b.Fatalf("latency: %d of %d rows read: %v", seen, next.Load(), ctx.Err())
+		}
+		fs.EachRecord(func(r *kgo.Record) {
+			var v struct {
+				After *struct {
+					ID      int64 `json:"id"`
+					StampUs int64 `json:"stamp_us"`
+				}
+			}
+			if json.Unmarshal(r.Value, &v) != nil || v.After == nil || v.After.ID <= 0 {
+				return
+			}
+			seen++
+			if v.After.StampUs >= warm {
+				lat = append(lat, time.Duration(now-v.After.StampUs)*time.Microsecond)
+			}
+		})
+	}
+	close(errs)
+	if err := <-errs; err != nil {
+		b.Fatalf("latency load: %v", err)
+	}
+	if len(lat) == 0 {
+		b.Fatal("latency: no samples")
+	}
+	slices.Sort(lat)
+	p := func(q float64) time.Duration { return lat[min(len(lat)-1, int(q*float64(len(lat))))] }
+	rate := float64(next.Load()) / latencyFor.Seconds()
+	say("cdcbench (e) latency sluice, commit to readable from the broker at %.0f changes/s (target %d) for %s: p50 %.1f ms p99 %.1f ms max %.1f ms over %d samples (goal p99 < 50 ms)",
+		rate, *latencyRate, latencyFor.Round(time.Second), ms(p(0.5)), ms(p(0.99)), ms(lat[len(lat)-1]), len(lat))
+	b.ReportMetric(ms(p(0.5)), "latency-p50-ms")
+	b.ReportMetric(ms(p(0.99)), "latency-p99-ms")
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

@@ -1,0 +1,27 @@
+// Package cdcbench measures PostgresCdcSource end to end, in one run:
+//
+//	go test -run '^$' -bench . -benchtime 1x -timeout 30m ./test/cdcbench/ [-args -cdc-snapshot-rows N ...]
+//
+// (a) snapshot: -cdc-snapshot-rows rows of about 1 KB read by the connector
+// (a plugin subprocess of a standalone worker in this process) into a
+// Sluice broker subprocess, events/s from the worker's start until the
+// topic's end offsets hold every row;
+// (b) streaming: concurrent writers commit -cdc-stream-events inserts and
+// updates (pgbench-like: 3 updates and 2 inserts per transaction) while
+// three slots, created before the load, hold the WAL; then each consumer
+// drains the same WAL: (b) the connector into the broker, (c)
+// pg_recvlogical with pgoutput to /dev/null (the ceiling of what the
+// server can emit), (d) Conduit v0.14's built-in Postgres source into the
+// same broker through its Kafka destination (test/scripts/conduit.sh builds
+// it; it also runs the snapshot of (a));
+// (e) latency from commit to readable: writers commit -cdc-latency-rate
+// changes/s, each row stamped with clock_timestamp() at insert (its
+// transaction commits microseconds later), a consumer compares the stamp
+// with the time it fetched the record; p50 and p99 after one second of
+// warm-up.
+//
+// Each figure is one line, naming the workload, the figure and the unit;
+// the machine's load average is printed first. The PostgreSQL server is
+// the shared local one (test/scripts/postgres.sh): the benchmark uses a
+// database of its own and drops it with its slots.
+package cdcbench
