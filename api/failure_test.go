@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -110,3 +111,48 @@ func TestNewNeedsHerder(t *testing.T) {
 }
 
 var _ http.Handler = (*api.Server)(nil)
+
+// TestAuthLetsSignedInternalRequestsThrough: with authentication on, a
+// worker's signed POST /connectors/{name}/tasks needs no user credentials
+// (the herder checks the signature, as behind Kafka's JaasBasicAuthFilter);
+// anything else without credentials is refused.
+func TestAuthLetsSignedInternalRequestsThrough(t *testing.T) {
+	auth, err := api.LoadAuth(writeFile(t, "creds", "alice:pw\n"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := taskSinkHerder{apitest.NewHerder(), make(chan []map[string]string, 1)}
+	s, err := api.New(api.Options{Herder: h, Auth: auth})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := newServer(t, s)
+	signed := http.Header{api.HeaderSignature: {"ok"}, api.HeaderSignatureAlgorithm: {"HmacSHA256"}}
+	for _, tc := range []struct {
+		method, path string
+		hdr          http.Header
+		want         int
+	}{
+		{"POST", "/connectors/pg/tasks", signed, http.StatusNoContent},
+		{"POST", "/connectors/pg/tasks", nil, http.StatusUnauthorized},
+		{"GET", "/connectors/pg/tasks", signed, http.StatusUnauthorized},
+		{"POST", "/connectors/pg/tasks/0/restart", signed, http.StatusUnauthorized},
+		{"POST", "/connectors", signed, http.StatusUnauthorized},
+	} {
+		req, _ := http.NewRequest(tc.method, ts.URL+tc.path, strings.NewReader(`[{"topic":"a"}]`))
+		for k, v := range tc.hdr {
+			req.Header[k] = v
+		}
+		resp, err := ts.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tc.want {
+			t.Errorf("%s %s (signed %v): %d, want %d", tc.method, tc.path, tc.hdr != nil, resp.StatusCode, tc.want)
+		}
+	}
+	if got := <-h.got; len(got) != 1 {
+		t.Errorf("herder got %v", got)
+	}
+}
