@@ -210,15 +210,16 @@ func benchStream(b *testing.B, bin, brokerAddr string, adm *kadm.Client, conn *p
 	w := startSluice(b, bin, brokerAddr, connectorProps(db, "ss", "snapshot.mode", "no_data",
 		"table.include.list", "public.stream_items", "slot.name", slots["sluice"], "publication.name", pub,
 		"publication.autocreate.mode", "disabled"))
-	waitRecords(b, adm, topic, total, 10*time.Minute, w.failed("ss"))
+	first := waitRecords(b, adm, topic, total, 10*time.Minute, w.failed("ss"))
 	el := time.Since(start)
 	w.stop()
 	sl := float64(total) / el.Seconds()
+	steady := fmt.Sprintf("; steady %.0f events/s after %s to the first record", float64(total)/time.Since(first).Seconds(), first.Sub(start).Round(time.Millisecond))
 	ratio := ""
 	if ceiling > 0 {
 		ratio = fmt.Sprintf("; %.0f%% of pg_recvlogical (goal >= 70%%)", 100*sl/ceiling)
 	}
-	say("cdcbench (b) stream sluice: %d events in %s: %.0f events/s%s", total, el.Round(time.Millisecond), sl, ratio)
+	say("cdcbench (b) stream sluice: %d events in %s: %.0f events/s%s%s", total, el.Round(time.Millisecond), sl, ratio, steady)
 	b.ReportMetric(sl, "stream-events/s")
 
 	// (d) Conduit from its own slot of the same WAL.
@@ -227,11 +228,12 @@ func benchStream(b *testing.B, bin, brokerAddr string, adm *kadm.Client, conn *p
 		createTopic(b, adm, topic)
 		start = time.Now()
 		c := startConduit(b, conduitBin, conduitPipeline(db, "stream_items", slots["conduit"], pub, "never", brokerAddr, topic))
-		waitRecords(b, adm, topic, total, 10*time.Minute, c.failed)
+		first := waitRecords(b, adm, topic, total, 10*time.Minute, c.failed)
 		el := time.Since(start)
 		c.stop()
 		cd := float64(total) / el.Seconds()
-		say("cdcbench (d) stream conduit: %d events in %s: %.0f events/s; sluice/conduit %.2fx (goal >= 1.5x)", total, el.Round(time.Millisecond), cd, sl/cd)
+		say("cdcbench (d) stream conduit: %d events in %s: %.0f events/s; sluice/conduit %.2fx (goal >= 1.5x); steady %.0f events/s after %s to the first record",
+			total, el.Round(time.Millisecond), cd, sl/cd, float64(total)/time.Since(first).Seconds(), first.Sub(start).Round(time.Millisecond))
 		b.ReportMetric(cd, "conduit-stream-events/s")
 	}
 	for _, s := range slots {

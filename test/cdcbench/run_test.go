@@ -56,17 +56,21 @@ func endOffset(adm *kadm.Client, topic string) int64 {
 	return n
 }
 
-// waitRecords polls the topic's end offset every 5 ms until it reaches n;
-// failed (if not nil) is checked on each poll and stops the wait.
-func waitRecords(b testing.TB, adm *kadm.Client, topic string, n int64, timeout time.Duration, failed func() error) {
+// waitRecords polls the topic's end offset every 5 ms until it reaches n
+// and returns when the first record was seen; failed (if not nil) is
+// checked on each poll and stops the wait.
+func waitRecords(b testing.TB, adm *kadm.Client, topic string, n int64, timeout time.Duration, failed func() error) (first time.Time) {
 	b.Helper()
 	deadline := time.Now().Add(timeout)
 	tick := time.NewTicker(5 * time.Millisecond)
 	defer tick.Stop()
 	for {
 		got := endOffset(adm, topic)
+		if got > 0 && first.IsZero() {
+			first = time.Now()
+		}
 		if got >= n {
-			return
+			return first
 		}
 		if failed != nil {
 			if err := failed(); err != nil {
