@@ -10,6 +10,11 @@ import (
 	"time"
 )
 
+type schemaID struct {
+	s  *Schema
+	id uint64
+}
+
 type shapeKey struct {
 	typ      Type
 	optional bool
@@ -27,6 +32,13 @@ type encoder struct {
 	nschemas  uint64
 	strIDs    map[string]uint64
 	scratch   []byte
+	// Records of a batch nearly always repeat the previous record's topic
+	// and key and value schemas: the last interned string and the last two
+	// schemas are looked up without hashing.
+	lastStr     string
+	lastStrID   uint64 // id + 1 of lastStr; 0: none yet
+	lastSchemas [2]schemaID
+	nextLast    int // the entry of lastSchemas to replace next
 
 	parts      []partEntry // the first maxInterned source partitions defined; index = id
 	nparts     uint64      // source partitions defined
@@ -158,16 +170,29 @@ func (e *encoder) string(s string) {
 
 // str writes an interned string: 0 and the string, or its id + 1.
 func (e *encoder) str(s string) {
+	if e.lastStrID != 0 && s == e.lastStr {
+		e.uvarint(e.lastStrID)
+		return
+	}
 	if id, ok := e.strIDs[s]; ok {
+		e.lastStr, e.lastStrID = s, id+1
 		e.uvarint(id + 1)
 		return
 	}
 	if e.strIDs == nil {
 		e.strIDs = make(map[string]uint64)
 	}
-	e.strIDs[s] = uint64(len(e.strIDs))
+	id := uint64(len(e.strIDs))
+	e.strIDs[s] = id
+	e.lastStr, e.lastStrID = s, id+1
 	e.buf = append(e.buf, 0)
 	e.string(s)
+}
+
+// rememberSchema puts s among the last two schemas written.
+func (e *encoder) rememberSchema(s *Schema, id uint64) {
+	e.lastSchemas[e.nextLast] = schemaID{s, id}
+	e.nextLast ^= 1
 }
 
 // schemaRef writes 0 for nil, id + 2 for a schema already defined in this
@@ -177,7 +202,14 @@ func (e *encoder) schemaRef(s *Schema, depth int) error {
 		e.buf = append(e.buf, 0)
 		return nil
 	}
+	for _, l := range e.lastSchemas {
+		if l.s == s {
+			e.uvarint(l.id + 2)
+			return nil
+		}
+	}
 	if id, ok := e.schemaIDs[s]; ok {
+		e.rememberSchema(s, id)
 		e.uvarint(id + 2)
 		return nil
 	}
