@@ -17,7 +17,7 @@ import (
 // SinkTask returns a new sink task in the process. Each call is a new task;
 // Configure creates it in the plugin.
 func (p *Process) SinkTask() sdk.SinkTask {
-	return &sinkTask{p: p, ref: &pb.TaskRef{Connector: p.plugin.Name, Task: p.nextTaskID()}}
+	return &sinkTask{p: p, ref: &pb.TaskRef{Connector: p.plugin.Name, Task: p.nextTaskID()}, bufs: pb.NewBatchBuffers(4)}
 }
 
 // sinkTask is the host half of a remote sink task. Write is called from one
@@ -35,10 +35,10 @@ type sinkTask struct {
 		cancel context.CancelFunc
 		err    error // sticky: why the stream ended
 		seq    uint64
-		// enc is the encode buffer Write reuses from batch to batch; a
-		// Write takes it while it encodes and sends.
-		enc []byte
 	}
+	// bufs recycles Write's encode buffers: a batch goes to gRPC's
+	// transport without a copy (pb.Batch) and comes back once written.
+	bufs *pb.BatchBuffers
 }
 
 func (t *sinkTask) Configure(ctx context.Context, cfg map[string]string) error {
@@ -83,29 +83,25 @@ func (t *sinkTask) Stop(ctx context.Context) error {
 // Write sends the batch and waits for its answer; errant reports are handed
 // to errant with the records as they were given.
 func (t *sinkTask) Write(ctx context.Context, recs []record.Record, errant sdk.ErrantReporter) error {
-	t.mu.Lock()
-	buf := t.mu.enc
-	t.mu.enc = nil
-	t.mu.Unlock()
-	enc, err := record.EncodeBatch(buf[:0], recs)
+	buf := t.bufs.Get(0)
+	enc, err := record.EncodeBatch(*buf, recs)
+	*buf = enc
 	if err != nil {
-		t.putBuffer(enc[:0])
+		t.bufs.Put(buf)
 		return fmt.Errorf("write: encode batch of %d records: %w", len(recs), err)
 	}
 	stream, acks, ended, err := t.writeStream(ctx)
 	if err != nil {
-		t.putBuffer(enc[:0])
+		t.bufs.Put(buf)
 		return err
 	}
 	t.mu.Lock()
 	t.mu.seq++
 	seq := t.mu.seq
 	t.mu.Unlock()
-	err = stream.Send(&pb.WriteRequest{Seq: seq, Records: enc})
-	// Send has marshaled the request into gRPC's own buffer (the default
-	// proto codec), which is what it writes, and what it replays if it
-	// retries; enc is not read after Send returns.
-	t.putBuffer(reuseBuffer(enc))
+	// The transport owns buf from here: it writes it (and replays it if it
+	// retries) and gives it back to t.bufs once done (pb.Batch).
+	err = stream.SendMsg(&pb.Batch{Msg: &pb.WriteRequest{Seq: seq}, Field: pb.WriteRequestRecords, Records: buf, Pool: t.bufs})
 	if err != nil && !errors.Is(err, io.EOF) {
 		return t.p.callError(ctx, "write", err)
 	}
@@ -125,28 +121,6 @@ func (t *sinkTask) Write(ctx context.Context, recs []record.Record, errant sdk.E
 			return fmt.Errorf("write: %w", ctx.Err())
 		}
 	}
-}
-
-// putBuffer gives Write's encode buffer back for the next batch.
-func (t *sinkTask) putBuffer(buf []byte) {
-	t.mu.Lock()
-	t.mu.enc = buf
-	t.mu.Unlock()
-}
-
-// maxKeptBuffer bounds reuseBuffer's waste: a buffer over it is kept only
-// while the batches fill at least a quarter of it.
-const maxKeptBuffer = 1 << 20
-
-// reuseBuffer returns the buffer to encode the next batch into, given the one
-// the last batch was encoded in: that one, unless one unusually large batch
-// left it far bigger than the batches now need; then a fresh one sized from
-// the last batch.
-func reuseBuffer(last []byte) []byte {
-	if c := cap(last); c > maxKeptBuffer && c/4 > len(last) {
-		return make([]byte, 0, len(last)+len(last)/4)
-	}
-	return last[:0]
 }
 
 func (t *sinkTask) answer(recs []record.Record, resp *pb.WriteResponse, errant sdk.ErrantReporter) error {
