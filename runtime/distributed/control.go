@@ -2,6 +2,7 @@ package distributed
 
 import (
 	"context"
+	"errors"
 	"maps"
 	"slices"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"github.com/sluicehq/sluice/plugins/sdk"
 	"github.com/sluicehq/sluice/runtime"
 	"github.com/sluicehq/sluice/runtime/cluster"
+	"github.com/sluicehq/sluice/transforms"
 )
 
 // RestartConnector implements api.Herder as Kafka's leader does: it
@@ -235,7 +237,9 @@ func (h *Herder) ResetOffsets(ctx context.Context, name string) (string, error) 
 		"The offsets for this connector have been reset successfully")
 }
 
-// Plugins implements api.Herder over Options.PluginClasses.
+// Plugins implements api.Herder over Options.PluginClasses, plus the
+// transformations and predicates (Kafka's KIP-769 listing) unless
+// connectorsOnly.
 func (h *Herder) Plugins(ctx context.Context, connectorsOnly bool) ([]api.PluginInfo, error) {
 	var out []api.PluginInfo
 	for _, class := range h.classes {
@@ -250,6 +254,11 @@ func (h *Herder) Plugins(ctx context.Context, connectorsOnly bool) ([]api.Plugin
 			typ = api.PluginSink
 		}
 		out = append(out, api.PluginInfo{Class: spec.Name, Type: typ, Version: spec.Version})
+	}
+	if !connectorsOnly {
+		for _, p := range transforms.Plugins() {
+			out = append(out, api.PluginInfo{Class: p.Name, Type: string(p.Kind), Version: p.Version})
+		}
 	}
 	return out, nil
 }
@@ -273,11 +282,16 @@ func (h *Herder) pluginDef(ctx context.Context, class string) (*sdk.ConfigDef, s
 	return def, spec.Name, nil
 }
 
-// PluginConfig implements api.Herder.
+// PluginConfig implements api.Herder: a connector's keys (the framework's
+// and its own), or a transformation's or predicate's options.
 func (h *Herder) PluginConfig(ctx context.Context, class string) ([]api.ConfigKeyInfo, error) {
 	def, _, err := h.pluginDef(ctx, class)
 	if err != nil {
-		return nil, err
+		p, ok := transforms.Lookup(transforms.Plugins(), class)
+		if !ok {
+			return nil, err
+		}
+		def = p.Config
 	}
 	var out []api.ConfigKeyInfo
 	for i, k := range def.Keys() {
@@ -286,13 +300,56 @@ func (h *Herder) PluginConfig(ctx context.Context, class string) ([]api.ConfigKe
 	return out, nil
 }
 
-// Validate implements api.Herder.
+// Validate implements api.Herder: the keys' own checks, then everything the
+// worker checks before it accepts a connector (the connector's Validate,
+// transforms and predicates, converters), each problem under its property;
+// properties outside the definitions (transforms.a.type, …) get an entry
+// of their own, as Kafka adds the transforms' keys to the answer.
 func (h *Herder) Validate(ctx context.Context, class string, config map[string]string) (api.ConfigInfos, error) {
 	def, name, err := h.pluginDef(ctx, class)
 	if err != nil {
 		return api.ConfigInfos{}, api.Errorf(api.ErrBadRequest, "Unknown connector class %s", class)
 	}
-	return api.Validation(name, "Common", def, config), nil
+	ci := api.Validation(name, "Common", def, config)
+	_, verr := h.worker.ValidateConnector(ctx, config)
+	var ce *runtime.ConfigError
+	if !errors.As(verr, &ce) {
+		return ci, nil
+	}
+	index := map[string]int{}
+	for i, c := range ci.Configs {
+		index[c.Definition.Name] = i
+	}
+	for _, prop := range ce.Properties() {
+		if prop == "" {
+			continue
+		}
+		i, ok := index[prop]
+		if !ok {
+			group := "Common"
+			if strings.HasPrefix(prop, "transforms.") || strings.HasPrefix(prop, "predicates.") {
+				group = "Transforms"
+				if !slices.Contains(ci.Groups, group) {
+					ci.Groups = append(ci.Groups, group)
+				}
+			}
+			k := api.KeyInfo(sdk.Key{Name: prop, Type: sdk.String, Importance: sdk.High}, group, len(ci.Configs)+1)
+			v := api.ConfigValueInfo{Name: prop, RecommendedValues: []string{}, Errors: []string{}, Visible: true}
+			if s, ok := config[prop]; ok {
+				v.Value = &s
+			}
+			ci.Configs = append(ci.Configs, api.ConfigInfo{Definition: k, Value: v})
+			i = len(ci.Configs) - 1
+			index[prop] = i
+		}
+		for _, msg := range ce.Problems[prop] {
+			if !slices.Contains(ci.Configs[i].Value.Errors, msg) {
+				ci.Configs[i].Value.Errors = append(ci.Configs[i].Value.Errors, msg)
+				ci.ErrorCount++
+			}
+		}
+	}
+	return ci, nil
 }
 
 // Worker implements api.Herder, answered by the tick loop.
