@@ -45,6 +45,11 @@ func (s *Server) routes() {
 	}
 	m.HandleFunc("GET /admin/loggers/{logger}", s.getLogger)
 	m.HandleFunc("PUT /admin/loggers/{logger}", s.setLogger)
+
+	if s.opts.DLQ != nil {
+		m.Handle("/dlq", s.opts.DLQ)
+		m.Handle("/dlq/", s.opts.DLQ)
+	}
 }
 
 func (s *Server) metrics(w http.ResponseWriter, r *http.Request) {

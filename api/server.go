@@ -33,6 +33,9 @@ type Options struct {
 	// workers' certificates when they serve TLS. A client with
 	// RequestTimeout as its timeout by default.
 	ForwardClient *http.Client
+	// DLQ, when set, serves /dlq and /dlq/… (the dead-letter queue API,
+	// dlq.NewHandler); those paths answer 404 when nil.
+	DLQ http.Handler
 	// Auth, when non-nil, requires credentials on every path but /health.
 	Auth *Auth
 	// TLSCertFile and TLSKeyFile, when set, make Serve and ListenAndServe

@@ -15,6 +15,7 @@ import (
 
 	"github.com/sluicehq/sluice/api"
 	"github.com/sluicehq/sluice/broker"
+	"github.com/sluicehq/sluice/dlq"
 	"github.com/sluicehq/sluice/plugins/host"
 	"github.com/sluicehq/sluice/runtime"
 	"github.com/sluicehq/sluice/runtime/distributed"
@@ -185,7 +186,13 @@ func runWorker(ctx context.Context, props map[string]string, logger *slog.Logger
 	if err != nil {
 		return err
 	}
-	opts := api.Options{Herder: h, Version: "0.1.0", Metrics: h.Metrics(), Logger: logger.With("component", "rest")}
+	inspector, err := dlq.NewInspector(dc.Worker.BootstrapServers)
+	if err != nil {
+		return fmt.Errorf("dead-letter queue API: %w", err)
+	}
+	defer inspector.Close()
+	opts := api.Options{Herder: h, Version: "0.1.0", Metrics: h.Metrics(), Logger: logger.With("component", "rest"),
+		DLQ: dlq.NewHandler(inspector, dlq.HandlerOptions{Fixer: runtime.NewRecordFixer})}
 	if err := dc.RESTOptions(&opts); err != nil {
 		return err
 	}
