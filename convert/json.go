@@ -3,6 +3,7 @@ package convert
 import (
 	"strconv"
 	"sync"
+	"sync/atomic"
 
 	"github.com/sluicehq/sluice/record"
 )
@@ -44,6 +45,10 @@ type JSONConverter struct {
 	numericDecimal bool
 	replaceNull    bool
 	cacheSize      int
+	// lastSize is the length of the last value FromRecord wrote: the next
+	// one's buffer is allocated for it at once instead of growing from
+	// nothing (a 1 KB value took ten allocations and copies).
+	lastSize atomic.Int64
 
 	mu struct {
 		sync.Mutex
@@ -75,7 +80,9 @@ func (c *JSONConverter) FromRecord(topic string, schema *record.Schema, value an
 	if schema == nil && value == nil {
 		return nil, nil // a tombstone stays a tombstone
 	}
-	w := jsonWriter{numericDecimal: c.numericDecimal, replaceNull: c.replaceNull}
+	last := int(c.lastSize.Load())
+	w := jsonWriter{numericDecimal: c.numericDecimal, replaceNull: c.replaceNull, buf: make([]byte, 0, last+last/8+16)}
+	defer func() { c.lastSize.Store(int64(len(w.buf))) }()
 	if !c.schemasEnabled {
 		if err := w.value(schema, value); err != nil {
 			return nil, err
