@@ -57,10 +57,11 @@ test: build deps fmt-vet check-generated ## the whole test suite: all modules, r
 	./test/kgo/run.sh
 
 .PHONY: bench
-bench: build ## broker beside franz-go's kfake; DatagenSource plugin vs in-process; transforms; DLQ replay vs produce; Postgres CDC vs pg_recvlogical and Conduit
+bench: build ## broker beside franz-go's kfake; DatagenSource plugin vs in-process; transforms; DLQ replay vs produce; worker failover; Postgres CDC vs pg_recvlogical and Conduit
 	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 30m ./test/bench/
 	$(GO) test -run '^$$' -bench . -benchmem ./transforms/
 	$(GO) test -run '^$$' -bench Replay -benchtime 1x ./dlq/
+	$(GO) test -run '^$$' -bench WorkerFailover -benchtime 1x ./test/cluster/
 	./test/scripts/postgres.sh >/dev/null
 	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 30m ./test/cdcbench/
 
