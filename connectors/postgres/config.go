@@ -32,11 +32,25 @@ type config struct {
 	retryDelayMax                         time.Duration
 	signalTable                           string // "schema.table", "" none
 	incrementalChunk                      int
+	sourceSignals                         bool               // signal.enabled.channels includes source
+	kafkaSignals                          *kafkaSignalConfig // nil: the kafka channel is off
+}
+
+// kafkaSignalConfig is the kafka signal channel's part of the config.
+type kafkaSignalConfig struct {
+	topic   string
+	servers []string
+	group   string
+	poll    time.Duration
 }
 
 func parseConfig(cfg map[string]string) (*config, error) {
 	def := configDef()
-	if p := def.Validate(cfg); len(p) > 0 {
+	p := def.Validate(cfg)
+	if len(p) == 0 {
+		p = crossProblems(def, cfg)
+	}
+	if len(p) > 0 {
 		var msgs []string
 		for _, k := range slices.Sorted(maps.Keys(p)) {
 			msgs = append(msgs, p[k]...)
@@ -61,6 +75,15 @@ func parseConfig(cfg map[string]string) (*config, error) {
 		signalTable:   val(KeySignalTable), incrementalChunk: num(KeyIncrementalChunk),
 	}
 	c.heartbeatTopic = val(KeyHeartbeatPrefix) + "." + c.prefix
+	channels := splitList(val(KeySignalChannels))
+	c.sourceSignals = slices.Contains(channels, ChannelSource)
+	if slices.Contains(channels, ChannelKafka) {
+		c.kafkaSignals = &kafkaSignalConfig{topic: val(KeySignalKafkaTopic), servers: splitList(val(KeySignalKafkaServers)),
+			group: val(KeySignalKafkaGroup), poll: ms(KeySignalKafkaPoll)}
+		if c.kafkaSignals.topic == "" {
+			c.kafkaSignals.topic = c.prefix + "-signal"
+		}
+	}
 	if c.snapshotMode == SnapshotNever {
 		c.snapshotMode = SnapshotNoData
 	}

@@ -3,6 +3,7 @@ package postgres
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -45,6 +46,19 @@ const (
 	KeyRetryDelayMax     = "retriable.restart.connector.wait.ms"
 	KeySignalTable       = "signal.data.collection"
 	KeyIncrementalChunk  = "incremental.snapshot.chunk.size"
+
+	// Debezium's Kafka signal channel (signals.go).
+	KeySignalChannels     = "signal.enabled.channels"
+	KeySignalKafkaTopic   = "signal.kafka.topic"
+	KeySignalKafkaServers = "signal.kafka.bootstrap.servers"
+	KeySignalKafkaGroup   = "signal.kafka.groupId"
+	KeySignalKafkaPoll    = "signal.kafka.poll.timeout.ms"
+)
+
+// Signal channels (signal.enabled.channels).
+const (
+	ChannelSource = "source"
+	ChannelKafka  = "kafka"
 )
 
 // Snapshot modes (Debezium's; "never" is accepted as the old name of no_data).
@@ -192,8 +206,48 @@ func configDef() *sdk.ConfigDef {
 			Doc: "schema.table of the signal table (columns id, type, data): an execute-snapshot row starts an incremental snapshot of its data-collections, stop-snapshot ends it. The connector writes its window markers there."}).
 		Define(sdk.Key{Name: KeyIncrementalChunk, Type: sdk.Int, Default: "1024", Importance: sdk.Low, Validator: positive,
 			Doc: "Rows per chunk of an incremental snapshot."}).
+		Define(sdk.Key{Name: KeySignalChannels, Type: sdk.List, Default: ChannelSource, Importance: sdk.Low, Validator: channelsValid,
+			Doc: "Where signals come from: source (rows inserted into signal.data.collection) and/or kafka (records on signal.kafka.topic whose key is topic.prefix). Both need signal.data.collection, where incremental snapshots write their window markers."}).
+		Define(sdk.Key{Name: KeySignalKafkaTopic, Type: sdk.String, Importance: sdk.Low,
+			Doc: "Topic of the kafka signal channel (partition 0 is read); <topic.prefix>-signal when empty. POST /connectors/{name}/signals produces there."}).
+		Define(sdk.Key{Name: KeySignalKafkaServers, Type: sdk.List, Importance: sdk.Low,
+			Doc: "host:port list of the Kafka cluster holding signal.kafka.topic; required when signal.enabled.channels includes kafka."}).
+		Define(sdk.Key{Name: KeySignalKafkaGroup, Type: sdk.String, Default: "kafka-signal", Importance: sdk.Low,
+			Doc: "Consumer group id the kafka signal channel's client names (Debezium's key). Nothing is committed to the group: the position of the last signal acted on travels in the connector's offsets (incremental_snapshot_signal_offset)."}).
+		Define(sdk.Key{Name: KeySignalKafkaPoll, Type: sdk.Int, Default: "100", Importance: sdk.Low, Validator: positive,
+			Doc: "Longest wait of one poll of the signal topic, in milliseconds."}).
 		Define(sdk.Key{Name: KeyRetryDelayMax, Type: sdk.Int, Default: "10000", Importance: sdk.Low, Validator: positive,
 			Doc: "Longest wait between attempts to reconnect after the server went away (the wait doubles from 100 ms)."})
+}
+
+func channelsValid(v string) error {
+	for _, c := range splitList(v) {
+		if c != ChannelSource && c != ChannelKafka {
+			return fmt.Errorf("unknown signal channel %q: use %s and/or %s", c, ChannelSource, ChannelKafka)
+		}
+	}
+	return nil
+}
+
+// crossProblems are the checks that involve several keys, by property.
+func crossProblems(def *sdk.ConfigDef, cfg map[string]string) map[string][]string {
+	val := func(k string) string { return strings.TrimSpace(def.Value(cfg, k)) }
+	if !slices.Contains(splitList(val(KeySignalChannels)), ChannelKafka) {
+		return nil
+	}
+	p := map[string][]string{}
+	if len(splitList(val(KeySignalKafkaServers))) == 0 {
+		p[KeySignalKafkaServers] = append(p[KeySignalKafkaServers],
+			KeySignalKafkaServers+": required when "+KeySignalChannels+" includes "+ChannelKafka)
+	}
+	if val(KeySignalTable) == "" {
+		p[KeySignalTable] = append(p[KeySignalTable],
+			KeySignalTable+": required when "+KeySignalChannels+" includes "+ChannelKafka+" (incremental snapshots write their window markers there)")
+	}
+	if len(p) == 0 {
+		return nil
+	}
+	return p
 }
 
 func signalTableValid(v string) error {

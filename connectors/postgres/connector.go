@@ -58,7 +58,9 @@ const validateTimeout = 10 * time.Second
 func (c *Connector) Validate(ctx context.Context, cfg map[string]string) map[string][]string {
 	conf, err := parseConfig(cfg)
 	if err != nil {
-		return nil // the ConfigDef's answer says what is wrong
+		// The ConfigDef's answer says what is wrong with single keys;
+		// the checks across keys are reported here.
+		return crossProblems(configDef(), cfg)
 	}
 	ctx, cancel := context.WithTimeout(ctx, validateTimeout)
 	defer cancel()

@@ -41,7 +41,9 @@
 // earlier) and drops the events at or below (lsn_commit, seq): resume is
 // exact, with no gap and no duplicate. Snapshot records carry snapshot=true,
 // snapshot_seq and the slot's consistent point; the last one
-// last_snapshot_record=true.
+// last_snapshot_record=true. Once a signal of the kafka channel was acted
+// on, every offset also holds incremental_snapshot_signal_offset, its
+// offset in the signal topic: a restart reads the topic after it.
 //
 // # Invariants
 //
@@ -76,7 +78,8 @@
 //	reader.go     the goroutine that owns the connections; reconnects, status updates, heartbeats
 //	stream.go     pgoutput messages to change events
 //	snapshot.go   the initial snapshot (keyset-paginated chunks, parallel tables)
-//	incremental.go  incremental snapshots through the signal table (DBLog watermarks)
+//	incremental.go  incremental snapshots (DBLog watermarks), signals from the signal table
+//	signals.go    the kafka signal channel (signal.enabled.channels=kafka; docs/adr/0017-cdc-signals.md)
 //	offset.go     positions, offsets, the progress shared with Commit
 //	slot.go       slots and publications
 //	catalog.go    pg_catalog lookups (types, columns, primary keys, tables)

@@ -51,7 +51,8 @@ type incremental struct {
 	window  string   // id of the window whose markers are awaited; "" none
 	open    bool     // the open marker went by
 	rows    []*record.Struct
-	index   map[string]int // row key → index in rows (removed rows are nil)
+	index   map[string]int    // row key → index in rows (removed rows are nil)
+	filters map[string]string // "schema.table" → SQL condition (additional-conditions)
 }
 
 // signalTuple decodes a signal row by column name.
@@ -72,48 +73,17 @@ func signalTuple(t *table, cols []tupleCol) (id, typ, data string) {
 	return id, typ, data
 }
 
-// signal handles an INSERT into the signal table.
+// signal handles an INSERT into the signal table: the window markers
+// always, execute-snapshot and stop-snapshot when the source channel is on.
 func (r *reader) signal(ctx context.Context, lsn pglogrepl.LSN, t *table, cols []tupleCol) error {
 	id, typ, data := signalTuple(t, cols)
 	inc := r.inc
 	switch typ {
 	case signalExecute, signalStop:
-		var d struct {
-			Collections []string `json:"data-collections"`
-			Type        string   `json:"type"`
-		}
-		if err := json.Unmarshal([]byte(data), &d); err != nil {
-			return nil // not ours to fail over: a malformed signal is ignored
-		}
-		if d.Type != "" && !strings.EqualFold(d.Type, "incremental") {
+		if !r.cfg.sourceSignals {
 			return nil
 		}
-		if typ == signalStop {
-			if len(d.Collections) == 0 || inc != nil && slices.Equal(d.Collections, inc.queue) {
-				r.inc = nil
-			} else if inc != nil {
-				inc.queue = slices.DeleteFunc(inc.queue, func(s string) bool { return slices.Contains(d.Collections, s) })
-				if inc.table != nil && slices.Contains(d.Collections, inc.table.rel.schema+"."+inc.table.rel.name) {
-					inc.table, inc.window = nil, ""
-				}
-			}
-			if r.inc != nil && r.inc.table == nil && r.inc.window == "" {
-				return r.nextChunk(ctx)
-			}
-			return nil
-		}
-		if inc == nil {
-			inc = &incremental{}
-			r.inc = inc
-		}
-		for _, c := range d.Collections {
-			if !slices.Contains(inc.queue, c) {
-				inc.queue = append(inc.queue, c)
-			}
-		}
-		if inc.window == "" {
-			return r.nextChunk(ctx)
-		}
+		return r.applySignal(ctx, typ, []byte(data))
 	case signalWindowOpen:
 		if inc != nil && id == inc.window+"-open" {
 			inc.open = true
@@ -131,6 +101,69 @@ func (r *reader) signal(ctx context.Context, lsn pglogrepl.LSN, t *table, cols [
 				}
 			}
 			inc.window, inc.open, inc.rows, inc.index = "", false, nil, nil
+			return r.nextChunk(ctx)
+		}
+	}
+	return nil
+}
+
+// signalData is the data of execute-snapshot and stop-snapshot, as
+// Debezium documents it. additional-conditions narrow a table's rows with
+// an SQL condition (the older additional-condition applies to every table).
+type signalData struct {
+	Collections []string `json:"data-collections"`
+	Type        string   `json:"type"`
+	Conditions  []struct {
+		Collection string `json:"data-collection"`
+		Filter     string `json:"filter"`
+	} `json:"additional-conditions"`
+	Condition string `json:"additional-condition"`
+}
+
+// applySignal acts on an execute-snapshot or stop-snapshot signal, from
+// either channel. A malformed signal, or one for another snapshot type
+// than incremental, is ignored: it is not the connector's to fail over.
+func (r *reader) applySignal(ctx context.Context, typ string, data []byte) error {
+	var d signalData
+	if len(data) > 0 && json.Unmarshal(data, &d) != nil {
+		return nil
+	}
+	if d.Type != "" && !strings.EqualFold(d.Type, "incremental") {
+		return nil
+	}
+	inc := r.inc
+	switch typ {
+	case signalStop:
+		if len(d.Collections) == 0 || inc != nil && slices.Equal(d.Collections, inc.queue) {
+			r.inc = nil
+		} else if inc != nil {
+			inc.queue = slices.DeleteFunc(inc.queue, func(s string) bool { return slices.Contains(d.Collections, s) })
+			if inc.table != nil && slices.Contains(d.Collections, inc.table.rel.schema+"."+inc.table.rel.name) {
+				inc.table, inc.window = nil, ""
+			}
+		}
+		if r.inc != nil && r.inc.table == nil && r.inc.window == "" {
+			return r.nextChunk(ctx)
+		}
+	case signalExecute:
+		if inc == nil {
+			inc = &incremental{filters: map[string]string{}}
+			r.inc = inc
+		}
+		for _, c := range d.Collections {
+			if !slices.Contains(inc.queue, c) {
+				inc.queue = append(inc.queue, c)
+			}
+			if d.Condition != "" {
+				inc.filters[c] = d.Condition
+			}
+		}
+		for _, c := range d.Conditions {
+			if c.Filter != "" && slices.Contains(d.Collections, c.Collection) {
+				inc.filters[c.Collection] = c.Filter
+			}
+		}
+		if inc.window == "" {
 			return r.nextChunk(ctx)
 		}
 	}
@@ -264,11 +297,18 @@ func (r *reader) readChunk(ctx context.Context, inc *incremental) ([]*record.Str
 	}
 	q := "SELECT " + strings.Join(cols, ", ") + " FROM " + pgx.Identifier{t.rel.schema, t.rel.name}.Sanitize()
 	var args [][]byte
+	var where []string
+	if f := inc.filters[inc.queue[0]]; f != "" {
+		where = append(where, "("+f+")")
+	}
 	if inc.lastKey != nil {
-		q += " WHERE (" + strings.Join(keyCols, ", ") + ") > (" + strings.Join(params, ", ") + ")"
+		where = append(where, "("+strings.Join(keyCols, ", ")+") > ("+strings.Join(params, ", ")+")")
 		for _, k := range inc.lastKey {
 			args = append(args, []byte(k))
 		}
+	}
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
 	}
 	q += " ORDER BY " + strings.Join(keyCols, ", ") + " LIMIT " + strconv.Itoa(r.cfg.incrementalChunk)
 	rr := r.conn.PgConn().ExecParams(ctx, q, args, nil, nil, nil)

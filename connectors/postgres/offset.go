@@ -20,6 +20,9 @@ const (
 	OffsetSnapshot   = "snapshot"             // true on snapshot records
 	OffsetLastSnap   = "last_snapshot_record" // true on the last one
 	OffsetSnapshotNo = "snapshot_seq"         // row number within the snapshot
+	// OffsetSignal is the signal topic offset of the last kafka signal
+	// acted on (Debezium's key); absent until one was.
+	OffsetSignal = "incremental_snapshot_signal_offset"
 )
 
 // position orders every event the stream emits. pgoutput (protocol 1)
@@ -48,15 +51,24 @@ func maxPos(p, q position) position {
 // resumePoint is what a committed offset says about where to go on.
 type resumePoint struct {
 	pos          position
-	snapshotDone bool // false: the offset is inside an unfinished snapshot
+	snapshotDone bool  // false: the offset is inside an unfinished snapshot
+	signal       int64 // OffsetSignal; -1 when absent
 }
 
 // parseOffset reads a committed offset of this connector's partition.
 func parseOffset(off map[string]any) (resumePoint, error) {
+	signal := int64(-1)
+	if v, ok := off[OffsetSignal]; ok && v != nil {
+		n, err := sdk.OffsetInt64(v)
+		if err != nil {
+			return resumePoint{}, fmt.Errorf("%s: %v", OffsetSignal, err)
+		}
+		signal = n
+	}
 	if snap, _ := off[OffsetSnapshot].(bool); snap {
 		last, _ := off[OffsetLastSnap].(bool)
 		if !last {
-			return resumePoint{}, nil
+			return resumePoint{signal: signal}, nil
 		}
 	}
 	commit, err := sdk.OffsetInt64(off[OffsetLSNCommit])
@@ -67,7 +79,7 @@ func parseOffset(off map[string]any) (resumePoint, error) {
 	if err != nil {
 		return resumePoint{}, fmt.Errorf("%s: %v", OffsetSeq, err)
 	}
-	return resumePoint{pos: position{commit: pglogrepl.LSN(commit), seq: seq}, snapshotDone: true}, nil
+	return resumePoint{pos: position{commit: pglogrepl.LSN(commit), seq: seq}, snapshotDone: true, signal: signal}, nil
 }
 
 func streamOffset(commit, lsn pglogrepl.LSN, seq int64, xid uint32, tsUs int64) map[string]any {

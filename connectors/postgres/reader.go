@@ -33,8 +33,13 @@ type reader struct {
 	tables    map[uint32]*table // by relation OID, from Relation messages; nil value: not captured
 	signalOID uint32            // relation OID of signal.data.collection, once seen
 	inc       *incremental      // the running incremental snapshot, if any
-	resume    position          // the last position handed out: a restart skips up to it
-	tx        struct {
+	// signals are the kafka channel's (nil when off); signalOffset is
+	// the topic offset of the last one acted on (-1: none), put into the
+	// offset of every record sent (OffsetSignal).
+	signals      <-chan kafkaSignal
+	signalOffset int64
+	resume       position // the last position handed out: a restart skips up to it
+	tx           struct {
 		open   bool
 		commit pglogrepl.LSN
 		xid    uint32
@@ -226,8 +231,14 @@ func (r *reader) classify(err error) error {
 	return err
 }
 
-// housekeeping sends status updates and heartbeats when due.
+// housekeeping acts on kafka signals and sends status updates and
+// heartbeats when due.
 func (r *reader) housekeeping(ctx context.Context) error {
+	if r.signals != nil {
+		if err := r.kafkaSignals(ctx); err != nil {
+			return err
+		}
+	}
 	now := time.Now()
 	flush := r.prog.flush()
 	periodic := now.Sub(r.lastStatus) >= r.cfg.statusInterval
@@ -280,6 +291,9 @@ func (r *reader) sendStatus(ctx context.Context, flush pglogrepl.LSN, reply bool
 // send hands one record to Read, waiting while the queue is full and
 // keeping the server's status current meanwhile.
 func (r *reader) send(ctx context.Context, rec record.Record) error {
+	if r.signalOffset >= 0 && rec.SourceOffset != nil {
+		rec.SourceOffset[OffsetSignal] = r.signalOffset
+	}
 	select {
 	case r.out <- rec:
 		return nil

@@ -21,6 +21,7 @@ type task struct {
 
 	cancel   context.CancelFunc
 	done     chan struct{} // closed when the reader goroutine returned
+	sigDone  chan struct{} // closed when the kafka signal consumer returned; nil: none
 	err      error         // the reader's result, readable once done is closed
 	stopOnce sync.Once
 	stopErr  error
@@ -60,15 +61,36 @@ func (t *task) Open(ctx context.Context, committed []sdk.SourceOffset) error {
 	t.prog = newProgress()
 	t.out = make(chan record.Record, t.cfg.queueSize)
 	r := &reader{
-		cfg: t.cfg, prog: t.prog, out: t.out, tables: map[uint32]*table{},
+		cfg: t.cfg, prog: t.prog, out: t.out, tables: map[uint32]*table{}, signalOffset: -1,
 		emit: &emitter{cfg: t.cfg, partition: map[string]any{PartitionServer: t.cfg.prefix},
 			now: func() int64 { return time.Now().UnixMicro() }},
 	}
+	if resume != nil {
+		r.signalOffset = resume.signal
+	}
+	var sc *signalConsumer
+	if t.cfg.kafkaSignals != nil {
+		var err error
+		if sc, err = newSignalConsumer(t.cfg, r.signalOffset); err != nil {
+			return fmt.Errorf("postgres: %w", err)
+		}
+		r.signals = sc.out
+	}
 	if err := r.setup(ctx, resume); err != nil {
+		if sc != nil {
+			sc.cl.Close()
+		}
 		return fmt.Errorf("postgres: %w", err)
 	}
 	rctx, cancel := context.WithCancel(context.Background())
 	t.cancel, t.done = cancel, make(chan struct{})
+	if sc != nil {
+		t.sigDone = make(chan struct{})
+		go func() {
+			defer close(t.sigDone)
+			sc.run(rctx)
+		}()
+	}
 	go func() {
 		defer close(t.done)
 		t.err = r.run(rctx)
@@ -146,6 +168,9 @@ func (t *task) Stop(ctx context.Context) error {
 		if t.cancel != nil {
 			t.cancel()
 			<-t.done
+			if t.sigDone != nil {
+				<-t.sigDone
+			}
 		}
 		if t.cfg != nil && t.cfg.dropSlotOnStop && t.done != nil {
 			t.stopErr = dropSlotNow(ctx, t.cfg)
