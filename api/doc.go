@@ -54,4 +54,8 @@
 //     implements ClusterLoggers; otherwise it answers 400.
 //   - Connector and plugin lists are sorted by name (Kafka's order is a
 //     HashMap's), so answers are stable.
+//   - POST /connectors/{name}/signals (signals.go) is Sluice's own: it
+//     produces a Debezium signal to the connector's Kafka signal channel
+//     and answers 202 with the record's topic, partition and offset
+//     (docs/adr/0017-cdc-signals.md).
 package api

@@ -77,6 +77,14 @@ type Herder interface {
 	AlterOffsets(ctx context.Context, name string, offsets []ConnectorOffset) (string, error)
 	ResetOffsets(ctx context.Context, name string) (string, error)
 
+	// Signal produces value, a Debezium signal ParseSignal accepted, to
+	// the connector's Kafka signal channel (SignalTarget: its signal
+	// topic, created with one partition when missing, keyed by its
+	// topic.prefix) and says where it went. ErrNotFound for an unknown
+	// connector, ErrBadRequest when it does not read the kafka channel.
+	// Any worker may answer it.
+	Signal(ctx context.Context, name string, value []byte) (SignalResult, error)
+
 	// Plugins lists installed plugins: only sources and sinks when
 	// connectorsOnly.
 	Plugins(ctx context.Context, connectorsOnly bool) ([]PluginInfo, error)

@@ -3,7 +3,7 @@ package api
 import "net/http"
 
 // routes registers every path Kafka Connect serves (Kafka 3.x/4.x), plus
-// /metrics. Trailing-slash forms that Jersey accepts are registered too.
+// /metrics and POST /connectors/{name}/signals. Trailing-slash forms that Jersey accepts are registered too.
 func (s *Server) routes() {
 	m := s.mux
 	m.HandleFunc("GET /{$}", s.serverInfo)
@@ -33,6 +33,8 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /connectors/{name}/offsets", s.getOffsets)
 	m.HandleFunc("PATCH /connectors/{name}/offsets", s.alterOffsets)
 	m.HandleFunc("DELETE /connectors/{name}/offsets", s.resetOffsets)
+	// Sluice's own: Debezium signals through the kafka channel.
+	m.HandleFunc("POST /connectors/{name}/signals", s.sendSignal)
 
 	for _, p := range []string{"/connector-plugins", "/connector-plugins/{$}"} {
 		m.HandleFunc("GET "+p, s.listPlugins)

@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -33,8 +34,9 @@ type step struct {
 }
 
 const (
-	srcConfig = `{"connector.class":"` + apitest.SourceClass + `","tasks.max":"2","database.hostname":"db","database.password":"s3cret"}`
-	snkConfig = `{"connector.class":"` + apitest.SinkClass + `","s3.bucket":"lake","aws.secret.access.key":"AKIA-secret","topics":"pg.public.users"}`
+	execSignal = `{"type":"execute-snapshot","data":{"data-collections":["public.users"],"type":"incremental"}}`
+	srcConfig  = `{"connector.class":"` + apitest.SourceClass + `","tasks.max":"2","database.hostname":"db","database.password":"s3cret"}`
+	snkConfig  = `{"connector.class":"` + apitest.SinkClass + `","s3.bucket":"lake","aws.secret.access.key":"AKIA-secret","topics":"pg.public.users"}`
 )
 
 // The scenario runs in order against one server: later steps see the
@@ -119,6 +121,16 @@ var scenario = []step{
 		setup: func(h *apitest.Herder) { h.SetRebalancing(false); h.SetNoLeader(true) }},
 	{name: "delete", method: "DELETE", path: "/connectors/pg2", setup: func(h *apitest.Herder) { h.SetNoLeader(false) }},
 	{name: "delete_unknown", method: "DELETE", path: "/connectors/pg2"},
+	{name: "signal_not_enabled", method: "POST", path: "/connectors/pg/signals", body: execSignal},
+	{name: "signal", method: "POST", path: "/connectors/pg/signals", body: execSignal, setup: func(h *apitest.Herder) {
+		on, prefix := "source,kafka", "pg"
+		_, _ = h.PatchConnectorConfig(context.Background(), "pg", map[string]*string{"signal.enabled.channels": &on, "topic.prefix": &prefix})
+	}},
+	{name: "signal_stop", method: "POST", path: "/connectors/pg/signals", body: `{"type":"stop-snapshot","data":{"data-collections":["public.users"],"type":"incremental"}}`},
+	{name: "signal_unknown", method: "POST", path: "/connectors/nope/signals", body: execSignal},
+	{name: "signal_malformed", method: "POST", path: "/connectors/pg/signals", body: `{"type":`},
+	{name: "signal_bad_type", method: "POST", path: "/connectors/pg/signals", body: `{"type":"pause-snapshot"}`},
+	{name: "signal_no_collections", method: "POST", path: "/connectors/pg/signals", body: `{"type":"execute-snapshot","data":{"type":"incremental"}}`},
 	{name: "loggers", method: "GET", path: "/admin/loggers"},
 	{name: "logger_root", method: "GET", path: "/admin/loggers/root"},
 	{name: "logger_unknown", method: "GET", path: "/admin/loggers/nope"},

@@ -57,7 +57,13 @@ type Herder struct {
 		starting    bool
 		noTracking  bool
 		calls       []string
+		signals     map[string][]SignalRecord // by topic
 	}
+}
+
+// SignalRecord is a record Signal "produced".
+type SignalRecord struct {
+	Key, Value string
 }
 
 // sourceDef and sinkDef are the config definitions of the test plugins.
@@ -118,6 +124,14 @@ func (h *Herder) SetTopics(name string, topics ...string) {
 	if c, ok := h.mu.connectors[name]; ok {
 		c.topics = topics
 	}
+}
+
+// SignalRecords returns the records Signal wrote to topic, in order (the
+// offset of each is its index).
+func (h *Herder) SignalRecords(topic string) []SignalRecord {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return slices.Clone(h.mu.signals[topic])
 }
 
 // Calls returns the writes this herder applied, in order ("create NAME", …).

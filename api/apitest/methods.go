@@ -374,3 +374,24 @@ func (h *Herder) Worker(ctx context.Context) (api.WorkerState, error) {
 	}
 	return ws, nil
 }
+
+// Signal implements api.Herder: the record goes to an in-memory topic of
+// one partition. Any worker answers it, so leadership does not matter.
+func (h *Herder) Signal(ctx context.Context, name string, value []byte) (api.SignalResult, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	c, err := h.getLocked(name)
+	if err != nil {
+		return api.SignalResult{}, err
+	}
+	topic, key, err := api.SignalTarget(name, c.config)
+	if err != nil {
+		return api.SignalResult{}, err
+	}
+	if h.mu.signals == nil {
+		h.mu.signals = map[string][]SignalRecord{}
+	}
+	h.mu.calls = append(h.mu.calls, "signal "+name)
+	h.mu.signals[topic] = append(h.mu.signals[topic], SignalRecord{Key: key, Value: string(value)})
+	return api.SignalResult{Topic: topic, Partition: 0, Offset: int64(len(h.mu.signals[topic]) - 1)}, nil
+}

@@ -338,6 +338,14 @@ func (c *Client) ResetOffsets(ctx context.Context, name string) (string, error) 
 	return m.Message, err
 }
 
+// Signal is POST /connectors/{name}/signals (Sluice's own): signal is
+// the JSON of a Debezium signal, {"type": "execute-snapshot", "data": {…}}.
+func (c *Client) Signal(ctx context.Context, name string, signal []byte) (api.SignalResult, error) {
+	var res api.SignalResult
+	_, err := c.send(ctx, "POST", connPath(name, "signals"), nil, signal, nil, &res)
+	return res, err
+}
+
 // Plugins is GET /connector-plugins?connectorsOnly=….
 func (c *Client) Plugins(ctx context.Context, connectorsOnly bool) ([]api.PluginInfo, error) {
 	var ps []api.PluginInfo

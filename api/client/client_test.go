@@ -187,3 +187,32 @@ func TestClientAuth(t *testing.T) {
 		t.Errorf("bearer: %v", err)
 	}
 }
+
+// TestClientSignal: the signal goes to the connector's signal topic, keyed
+// by its topic.prefix, as the compacted body.
+func TestClientSignal(t *testing.T) {
+	h := apitest.NewHerder()
+	c := client.New(newServer(t, h, nil))
+	ctx := context.Background()
+	cfg := map[string]string{"connector.class": apitest.SourceClass, "database.hostname": "db", "database.password": "pw",
+		"topic.prefix": "inventory", "signal.enabled.channels": "kafka", "signal.kafka.topic": "sig"}
+	if _, _, err := c.PutConnectorConfig(ctx, "pg", cfg); err != nil {
+		t.Fatal(err)
+	}
+	res := must(c.Signal(ctx, "pg", []byte(`{ "type": "execute-snapshot",
+		"data": {"data-collections": ["public.a"], "type": "incremental"} }`)))(t)
+	if res != (api.SignalResult{Topic: "sig", Partition: 0, Offset: 0}) {
+		t.Errorf("Signal = %+v", res)
+	}
+	want := []apitest.SignalRecord{{Key: "inventory", Value: `{"type":"execute-snapshot","data":{"data-collections":["public.a"],"type":"incremental"}}`}}
+	if got := h.SignalRecords("sig"); !slices.Equal(got, want) {
+		t.Errorf("records %+v, want %+v", got, want)
+	}
+	var ce *client.Error
+	if _, err := c.Signal(ctx, "nope", []byte(`{"type":"stop-snapshot"}`)); !errors.As(err, &ce) || ce.StatusCode != 404 {
+		t.Errorf("unknown connector: %v", err)
+	}
+	if _, err := c.Signal(ctx, "pg", []byte(`[1]`)); !errors.As(err, &ce) || ce.StatusCode != 400 {
+		t.Errorf("not a signal: %v", err)
+	}
+}
