@@ -110,6 +110,7 @@ func newConnectorsCmd() *cobra.Command {
 		newConnectorsStateCmd(o, "delete", "deleted", (*client.Client).DeleteConnector),
 		newConnectorsRestartCmd(o),
 		newConnectorsOffsetsCmd(o),
+		newConnectorsSignalCmd(o),
 		newConnectorsPluginsCmd(o),
 	)
 	return cmd

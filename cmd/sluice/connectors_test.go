@@ -159,3 +159,36 @@ func TestConnectorsCLI(t *testing.T) {
 		t.Error("-o yaml accepted")
 	}
 }
+
+// TestConnectorsSignal: `connectors signal` sends the signal from flags or
+// a file; the herder sees the record keyed by topic.prefix.
+func TestConnectorsSignal(t *testing.T) {
+	h, url := connectorsServer(t)
+	cfg := map[string]string{"connector.class": apitest.SourceClass, "database.hostname": "db", "database.password": "pw",
+		"topic.prefix": "inv", "signal.enabled.channels": "kafka"}
+	if _, _, err := h.PutConnectorConfig(t.Context(), "pg", cfg); err != nil {
+		t.Fatal(err)
+	}
+	out := connectorsMustRun(t, url, "signal", "pg", "--type", "execute-snapshot", "--data", `{"data-collections":["public.a"],"type":"incremental"}`)
+	if !strings.Contains(out, "written to inv-signal partition 0 at offset 0") {
+		t.Errorf("output %q", out)
+	}
+	file := filepath.Join(t.TempDir(), "stop.json")
+	if err := os.WriteFile(file, []byte(`{"type":"stop-snapshot","data":{"data-collections":["public.a"]}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	res := connectorsJSON[map[string]any](t, url, "signal", "pg", "-f", file)
+	if res["topic"] != "inv-signal" || res["offset"] != float64(1) || res["connector"] != "pg" {
+		t.Errorf("json answer %v", res)
+	}
+	recs := h.SignalRecords("inv-signal")
+	if len(recs) != 2 || recs[0].Key != "inv" || recs[0].Value != `{"type":"execute-snapshot","data":{"data-collections":["public.a"],"type":"incremental"}}` {
+		t.Errorf("records %+v", recs)
+	}
+	if _, err := connectorsRun(t, url, "signal", "pg"); err == nil {
+		t.Error("signal without -f or --type succeeded")
+	}
+	if _, err := connectorsRun(t, url, "signal", "pg", "--type", "pause-snapshot"); err == nil || !strings.Contains(err.Error(), "Signal type") {
+		t.Errorf("bad type: %v", err)
+	}
+}
