@@ -29,7 +29,27 @@ func DecodeBatch(src []byte) ([]Record, error) {
 // batches of large []byte values that copy is most of the decoding's
 // memory traffic. A buffer received from the network and decoded once is
 // the case it is for.
-func DecodeBatchOwned(src []byte) ([]Record, error) {
+func DecodeBatchOwned(src []byte, opts ...DecodeOption) ([]Record, error) {
 	d := decoder{src: src, owned: true}
+	for _, o := range opts {
+		switch o {
+		case LazySourceOffsets:
+			d.lazyOffsets = true
+		}
+	}
 	return d.batch()
 }
+
+// A DecodeOption changes what DecodeBatchOwned returns.
+type DecodeOption int
+
+const (
+	// LazySourceOffsets leaves the SourceOffset of each decoded record nil
+	// and keeps the offset's decoded values for Record.SourceOffsetMap,
+	// which makes the map on first use: a caller that needs few records'
+	// offsets (the worker: the last of each source partition's run, and
+	// failed records) saves a map allocation per record. Every reader of
+	// such records' offsets must use SourceOffsetMap. Malformed offsets are
+	// still errors of the decoding.
+	LazySourceOffsets DecodeOption = iota + 1
+)

@@ -1,6 +1,7 @@
 package record
 
 import (
+	"bytes"
 	"errors"
 	"math"
 	"math/big"
@@ -402,5 +403,103 @@ func TestDecodedBytesAliasInput(t *testing.T) {
 	}
 	if string(v) == "payload" {
 		t.Error("decoded bytes were copied, not aliased (update the docs if this is intended)")
+	}
+}
+
+// assertLazyEqual checks records decoded with LazySourceOffsets against
+// the same batch decoded eagerly (want): nil SourceOffset fields, an
+// equal re-encoding, and equal records once SourceOffsetMap built the
+// offsets, which it builds once.
+func assertLazyEqual(t *testing.T, want, lazy []Record) {
+	t.Helper()
+	if len(lazy) != len(want) {
+		t.Fatalf("%d records decoded lazily, want %d", len(lazy), len(want))
+	}
+	for i := range lazy {
+		if lazy[i].SourceOffset != nil {
+			t.Fatalf("record %d: SourceOffset %v decoded eagerly", i, lazy[i].SourceOffset)
+		}
+	}
+	// Encoding does not build the lazy offsets, and encodes them all the same.
+	enc, err := EncodeBatch(nil, lazy)
+	if err != nil {
+		t.Fatalf("lazily decoded records do not re-encode: %v", err)
+	}
+	again, err := DecodeBatch(enc)
+	if err != nil {
+		t.Fatalf("lazily decoded records re-encode to a bad batch: %v", err)
+	}
+	for i := range lazy {
+		if lazy[i].SourceOffset != nil {
+			t.Fatalf("record %d: EncodeBatch stored the SourceOffset", i)
+		}
+		assertRecordEqual(t, want[i], again[i])
+	}
+	for i := range lazy {
+		m := lazy[i].SourceOffsetMap()
+		if (m == nil) != (want[i].SourceOffset == nil) {
+			t.Fatalf("record %d: SourceOffsetMap %v, want %v", i, m, want[i].SourceOffset)
+		}
+		if m != nil && mapPtr(m) != mapPtr(lazy[i].SourceOffsetMap()) {
+			t.Fatalf("record %d: SourceOffsetMap built the map twice", i)
+		}
+		assertRecordEqual(t, want[i], lazy[i])
+	}
+}
+
+func TestLazySourceOffsets(t *testing.T) {
+	in := []Record{
+		{Topic: "t", SourcePartition: map[string]any{"f": "a"}, SourceOffset: map[string]any{"pos": int64(1), "lsn": []any{"0/1", 3.5}}},
+		{Topic: "t", SourcePartition: map[string]any{"f": "a"}, SourceOffset: map[string]any{"pos": int64(2), "lsn": []any{"0/2", 4.5}}},
+		{Topic: "t", SourcePartition: map[string]any{"f": "b"}},
+		{Topic: "t", SourceOffset: map[string]any{}},
+		{Topic: "t", SourceOffset: map[string]any{"u": user(7)}}, // defines schemas inside the offset
+		{Topic: "t", ValueSchema: userSchema(), Value: user(8)},   // and uses them
+	}
+	buf, err := EncodeBatch(nil, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := DecodeBatch(buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lazy, err := DecodeBatchOwned(bytes.Clone(buf), LazySourceOffsets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertLazyEqual(t, want, lazy)
+	if m := lazy[3].SourceOffsetMap(); m == nil || len(m) != 0 {
+		t.Errorf("empty source offset: SourceOffsetMap %#v, want an empty map", m)
+	}
+
+	// The field, when set, is the offset.
+	lazy, err = DecodeBatchOwned(bytes.Clone(buf), LazySourceOffsets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	set := map[string]any{"pos": int64(9)}
+	lazy[0].SourceOffset = set
+	if m := lazy[0].SourceOffsetMap(); mapPtr(m) != mapPtr(set) {
+		t.Errorf("SourceOffsetMap %v, want the field %v", m, set)
+	}
+	built := Record{SourceOffset: set}
+	if m := built.SourceOffsetMap(); mapPtr(m) != mapPtr(set) {
+		t.Errorf("record built in Go: SourceOffsetMap %v, want the field", m)
+	}
+}
+
+func TestLazySourceOffsetsMalformed(t *testing.T) {
+	// A key set with a duplicate key is malformed in both modes.
+	buf := []byte{magic0, magic1, batchVersion, 1, recSourceOffset, 0, 1, 't', 0, 0, 0, 0, 0, 0, 2, 1, 'k', 1, 'k', tagNull, tagNull}
+	if _, err := DecodeBatch(buf); !errors.Is(err, ErrMalformed) {
+		t.Fatalf("DecodeBatch: %v, want ErrMalformed", err)
+	}
+	if _, err := DecodeBatchOwned(bytes.Clone(buf), LazySourceOffsets); !errors.Is(err, ErrMalformed) {
+		t.Fatalf("DecodeBatchOwned lazily: %v, want ErrMalformed", err)
+	}
+	buf[len(buf)-3] = 'j' // distinct keys: well-formed
+	if _, err := DecodeBatchOwned(bytes.Clone(buf), LazySourceOffsets); err != nil {
+		t.Fatalf("distinct keys: %v", err)
 	}
 }

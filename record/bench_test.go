@@ -143,3 +143,35 @@ func BenchmarkDecodeBatchDatagen(b *testing.B) {
 	}
 	perRec(b, len(recs), len(buf))
 }
+
+// BenchmarkDecodeBatchOwnedDatagen is the worker's decoding of a source
+// task's batch: owned, eagerly or with LazySourceOffsets (then building
+// the last record's offset, as the worker does for a batch of one source
+// partition).
+func BenchmarkDecodeBatchOwnedDatagen(b *testing.B) {
+	recs := datagenBatch(false)
+	buf, err := EncodeBatch(nil, recs)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, lazy := range []bool{false, true} {
+		name, opts := "eager", []DecodeOption(nil)
+		if lazy {
+			name, opts = "lazySourceOffsets", []DecodeOption{LazySourceOffsets}
+		}
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(buf)))
+			for b.Loop() {
+				got, err := DecodeBatchOwned(buf, opts...)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if got[len(got)-1].SourceOffsetMap() == nil {
+					b.Fatal("no source offset")
+				}
+			}
+			perRec(b, len(recs), len(buf))
+		})
+	}
+}

@@ -29,20 +29,22 @@ func (e *decodeError) Unwrap() error { return ErrMalformed }
 // Struct values, small []any and the interface values of numbers, strings,
 // []byte and times come from slabs (box.go), and records naming the same
 // source partition share one map. So a batch costs a few large allocations
-// plus a map per source offset.
+// plus a map per source offset (none with LazySourceOffsets: each offset's
+// values are then a slab []any, and Record.SourceOffsetMap makes the map).
 type decoder struct {
-	src        []byte
-	pos        int
-	v1         bool // version 1: source maps written in full
-	owned      bool // DecodeBatchOwned: src is never written, strs may alias it
-	box        boxes
-	strs       string
-	schemas    []*Schema
-	strtab     []string
-	parts      []map[string]any // source partitions, by id
-	keysets    [][]string       // source offset key sets, by id
-	anySlab    []any
-	structSlab []Struct
+	src         []byte
+	pos         int
+	v1          bool // version 1: source maps written in full
+	owned       bool // DecodeBatchOwned: src is never written, strs may alias it
+	lazyOffsets bool // LazySourceOffsets: source offsets into Record.lazyOffset
+	box         boxes
+	strs        string
+	schemas     []*Schema
+	strtab      []string
+	parts       []map[string]any // source partitions, by id
+	keysets     [][]string       // source offset key sets, by id
+	anySlab     []any
+	structSlab  []Struct
 }
 
 func (d *decoder) fail(format string, args ...any) error {
@@ -267,7 +269,7 @@ func (d *decoder) record(r *Record) error {
 		if d.v1 {
 			r.SourceOffset, err = d.stringMap(0)
 		} else {
-			r.SourceOffset, err = d.sourceOffset()
+			err = d.sourceOffset(r)
 		}
 		if err != nil {
 			return err

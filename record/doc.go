@@ -104,6 +104,16 @@
 //   - Decoded records with the same source partition share one map: treat
 //     decoded SourcePartition maps (like decoded schemas) as read-only.
 //     Source offset maps are each record's own.
+//   - A record's source offset is Record.SourceOffsetMap(). It is the
+//     SourceOffset field for every record but those DecodeBatchOwned
+//     decoded with LazySourceOffsets: their field is nil until
+//     SourceOffsetMap builds the map from the values decoded with the batch
+//     (held in the record, aliasing the batch's slabs and key sets) and
+//     stores it there. The option changes nothing else: the same input is
+//     accepted or rejected, and SourceOffsetMap returns a map equal to the
+//     one eager decoding returns. Code handed such records (the worker's
+//     source path) reads offsets only through SourceOffsetMap; EncodeBatch
+//     does too, without storing.
 //   - Decoded strings share one copy of the input; decoded []byte values
 //     alias the input itself (with no spare capacity), so the input must not
 //     be modified or reused while the records are in use, and keeping one

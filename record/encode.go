@@ -74,7 +74,8 @@ func (e *encoder) record(r *Record) error {
 	if r.SourcePartition != nil {
 		flags |= recSourcePartition
 	}
-	if r.SourceOffset != nil {
+	srcOffset := r.sourceOffset()
+	if srcOffset != nil {
 		flags |= recSourceOffset
 	}
 	if r.Offset != 0 {
@@ -123,7 +124,7 @@ func (e *encoder) record(r *Record) error {
 		}
 	}
 	if flags&recSourceOffset != 0 {
-		if err := e.sourceOffset(r.SourceOffset); err != nil {
+		if err := e.sourceOffset(srcOffset); err != nil {
 			return atPath(err, "sourceOffset")
 		}
 	}

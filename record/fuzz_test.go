@@ -11,7 +11,9 @@ import (
 //   - whatever it accepts re-encodes, and the re-encoding decodes to equal
 //     records (valid encodings round-trip);
 //   - DecodeBatchOwned accepts exactly what DecodeBatch accepts, with equal
-//     records.
+//     records, and so does it with LazySourceOffsets, whose records equal
+//     them once SourceOffsetMap built their offsets (and re-encode as they
+//     do before that).
 func FuzzDecodeBatch(f *testing.F) {
 	seeds := [][]Record{
 		benchBatch()[:3],
@@ -39,11 +41,19 @@ func FuzzDecodeBatch(f *testing.F) {
 			t.Fatalf("DecodeBatch: %v; DecodeBatchOwned: %v", err, oerr)
 		}
 		if err != nil {
+			if _, lerr := DecodeBatchOwned(bytes.Clone(in), LazySourceOffsets); lerr == nil {
+				t.Fatalf("DecodeBatch: %v; DecodeBatchOwned with LazySourceOffsets accepts", err)
+			}
 			return
+		}
+		lazy, lerr := DecodeBatchOwned(bytes.Clone(in), LazySourceOffsets)
+		if lerr != nil {
+			t.Fatalf("DecodeBatch accepts, DecodeBatchOwned with LazySourceOffsets: %v", lerr)
 		}
 		for i := range recs {
 			assertRecordEqual(t, recs[i], owned[i])
 		}
+		assertLazyEqual(t, recs, lazy)
 		out, err := EncodeBatch(nil, recs)
 		if err != nil {
 			t.Fatalf("decoded records do not re-encode: %v", err)

@@ -207,41 +207,77 @@ func (d *decoder) sourcePartition() (map[string]any, error) {
 	return d.parts[r-1], nil
 }
 
-func (d *decoder) sourceOffset() (map[string]any, error) {
-	r, err := d.uvarint()
+// sourceOffset reads r's source offset: into SourceOffset, or, with
+// LazySourceOffsets, into r.lazyOffset (the values decoded, every error
+// found, only the map not built).
+func (d *decoder) sourceOffset(r *Record) error {
+	ref, err := d.uvarint()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	var keys []string
 	switch {
-	case r == 0:
+	case ref == 0:
 		n, err := d.length(2) // each key takes a byte, and so does its value
 		if err != nil {
-			return nil, err
+			return err
 		}
 		keys = make([]string, n)
 		for i := range keys {
 			if keys[i], err = d.string(); err != nil {
-				return nil, err
+				return err
 			}
 		}
+		if dupKey(keys) {
+			return d.fail("source offset key set with a duplicate key")
+		}
 		d.keysets = append(d.keysets, keys)
-	case r-1 < uint64(len(d.keysets)):
-		keys = d.keysets[r-1]
+	case ref-1 < uint64(len(d.keysets)):
+		keys = d.keysets[ref-1]
 		if len(keys) > d.remaining() { // each value takes a byte
-			return nil, d.fail("source offset of %d values exceeds the input", len(keys))
+			return d.fail("source offset of %d values exceeds the input", len(keys))
 		}
 	default:
-		return nil, d.fail("source offset key set ref %d undefined", r)
+		return d.fail("source offset key set ref %d undefined", ref)
+	}
+	if d.lazyOffsets {
+		vals := d.anys(len(keys)) // never nil: nil vals means no lazy offset
+		for i := range vals {
+			if vals[i], err = d.dynamic(1); err != nil {
+				return err
+			}
+		}
+		r.lazyOffset = lazyOffset{keys: keys, vals: vals}
+		return nil
 	}
 	m := make(map[string]any, len(keys))
 	for _, k := range keys {
 		if m[k], err = d.dynamic(1); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	if len(m) != len(keys) {
-		return nil, d.fail("source offset key set with a duplicate key")
+	r.SourceOffset = m
+	return nil
+}
+
+// dupKey reports whether keys holds a key twice.
+func dupKey(keys []string) bool {
+	if len(keys) <= 8 {
+		for i, k := range keys {
+			for _, l := range keys[:i] {
+				if k == l {
+					return true
+				}
+			}
+		}
+		return false
 	}
-	return m, nil
+	seen := make(map[string]struct{}, len(keys))
+	for _, k := range keys {
+		if _, ok := seen[k]; ok {
+			return true
+		}
+		seen[k] = struct{}{}
+	}
+	return false
 }

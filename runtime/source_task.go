@@ -58,11 +58,14 @@ func (b *sourceBatch) failure() error {
 }
 
 // latestOffsets returns the last offset of each source partition in recs.
+// It builds the offset maps of only those records (and of records a run
+// of the same partition ends at): the plugin host decodes offsets lazily.
 func latestOffsets(recs []record.Record) ([]sdk.SourceOffset, error) {
 	var out []sdk.SourceOffset
 	index := map[string]int{}
 	var prev map[string]any // the previous record's partition, at out[last]
 	last := -1
+	lastRec := -1 // the record whose offset out[last] is to get
 	for i := range recs {
 		r := &recs[i]
 		if r.SourcePartition == nil {
@@ -71,22 +74,28 @@ func latestOffsets(recs []record.Record) ([]sdk.SourceOffset, error) {
 		// Records of a batch nearly always share their source partition:
 		// skip the JSON key when it is the same as the previous record's.
 		if last >= 0 && samePartition(prev, r.SourcePartition) {
-			out[last].Offset = r.SourceOffset
+			lastRec = i
 			continue
+		}
+		if last >= 0 {
+			out[last].Offset = recs[lastRec].SourceOffsetMap()
 		}
 		prev = r.SourcePartition
 		k, err := json.Marshal(r.SourcePartition)
 		if err != nil {
 			return nil, fmt.Errorf("source partition %v: %w", r.SourcePartition, err)
 		}
+		lastRec = i
 		if j, ok := index[string(k)]; ok {
-			out[j].Offset = r.SourceOffset
 			last = j
 			continue
 		}
 		index[string(k)] = len(out)
 		last = len(out)
-		out = append(out, sdk.SourceOffset{Partition: r.SourcePartition, Offset: r.SourceOffset})
+		out = append(out, sdk.SourceOffset{Partition: r.SourcePartition})
+	}
+	if last >= 0 {
+		out[last].Offset = recs[lastRec].SourceOffsetMap()
 	}
 	return out, nil
 }
@@ -183,6 +192,12 @@ func (w *Worker) runSource(ctx context.Context, conn *ConnectorConfig, id TaskID
 		return fmt.Errorf("start task: %w", err)
 	}
 	r.task = h.Task
+	// The runner reads few records' source offsets, and only through
+	// SourceOffsetMap (latestOffsets, sourceErrorContext): a plugin host
+	// may leave the others undecoded.
+	if l, ok := r.task.(interface{ LazySourceOffsets() }); ok {
+		l.LazySourceOffsets()
+	}
 	defer func() {
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), w.cfg.ShutdownTimeout)
 		defer cancel()
@@ -497,7 +512,7 @@ func (r *sourceRunner) prepare(ctx context.Context, recs []record.Record) (*sour
 // before it reached the broker.
 func sourceErrorContext(rec *record.Record, err error) dlq.ErrorContext {
 	ec := dlq.ErrorContext{Stage: dlq.StageTaskPoll, Topic: rec.Topic, Partition: -1, Offset: -1,
-		SourcePartition: rec.SourcePartition, SourceOffset: rec.SourceOffset, Err: err}
+		SourcePartition: rec.SourcePartition, SourceOffset: rec.SourceOffsetMap(), Err: err}
 	var se *stageError
 	if errors.As(err, &se) {
 		ec.Stage, ec.ClassName = se.stage, se.class

@@ -37,7 +37,19 @@ type sourceTask struct {
 		batches chan readResult // at most ReadWindow, the granted credit
 		cancel  context.CancelFunc
 		err     error // sticky: the stream ended
+		lazy    bool  // decode with record.LazySourceOffsets; read when the stream opens
 	}
+}
+
+// LazySourceOffsets makes Read return records whose source offsets are
+// decoded lazily (record.LazySourceOffsets): their SourceOffset is nil and
+// Record.SourceOffsetMap builds it, saving a map per record for a caller
+// that needs few of them. The worker asks for it; other callers get
+// records with SourceOffset set. Call it before the first Read.
+func (t *sourceTask) LazySourceOffsets() {
+	t.mu.Lock()
+	t.mu.lazy = true
+	t.mu.Unlock()
 }
 
 type readResult struct {
@@ -133,14 +145,18 @@ func (t *sourceTask) readStream(ctx context.Context) (<-chan readResult, error) 
 	// ReadWindow+1: the batches granted, plus the end of the stream.
 	batches := make(chan readResult, ReadWindow+1)
 	t.mu.stream, t.mu.batches, t.mu.cancel = stream, batches, cancel
-	go t.receive(sctx, stream, batches)
+	var opts []record.DecodeOption
+	if t.mu.lazy {
+		opts = append(opts, record.LazySourceOffsets)
+	}
+	go t.receive(sctx, stream, batches, opts)
 	return batches, nil
 }
 
 // receive decodes batches as they arrive, so decoding overlaps the
 // runtime's work on the previous batch. The plugin never sends more than the
 // credit granted, so sends to batches do not block.
-func (t *sourceTask) receive(sctx context.Context, stream pb.SourceTask_ReadClient, batches chan<- readResult) {
+func (t *sourceTask) receive(sctx context.Context, stream pb.SourceTask_ReadClient, batches chan<- readResult, opts []record.DecodeOption) {
 	for {
 		m, err := stream.Recv()
 		if err != nil {
@@ -156,7 +172,7 @@ func (t *sourceTask) receive(sctx context.Context, stream pb.SourceTask_ReadClie
 			// message out of gRPC's pooled receive buffers, and so does
 			// grpc's proto codec) and is never reused or written: the
 			// decoded records may alias it.
-			recs, err := record.DecodeBatchOwned(m.GetRecords())
+			recs, err := record.DecodeBatchOwned(m.GetRecords(), opts...)
 			if err != nil {
 				r.err = fmt.Errorf("read: decode batch of %d records from the plugin: %w", m.GetCount(), err)
 			}

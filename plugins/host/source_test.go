@@ -97,3 +97,45 @@ func TestStopStopsOpenTasks(t *testing.T) {
 	}
 	logs.waitFor(t, "stopped", func(l logLine) bool { return l.attrs["task"] == "3" })
 }
+
+// TestSourceReadLazySourceOffsets: a task asked for lazy source offsets
+// (as the worker asks) returns records whose offsets SourceOffsetMap builds.
+func TestSourceReadLazySourceOffsets(t *testing.T) {
+	logger, _ := newLogCapture()
+	p := launch(t, "good", "count-source", host.TaskName("orders", 0), logger)
+	ctx := testCtx(t)
+	task := p.SourceTask()
+	lazy, ok := task.(interface{ LazySourceOffsets() })
+	if !ok {
+		t.Fatalf("%T has no LazySourceOffsets", task)
+	}
+	lazy.LazySourceOffsets()
+	if err := task.Configure(ctx, map[string]string{"topic": "out", "records": "100", "batch": "64"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := task.Open(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	for next := int64(1); next <= 100; {
+		recs, err := task.Read(ctx)
+		if err != nil {
+			t.Fatalf("read at %d: %v", next, err)
+		}
+		for i := range recs {
+			r := &recs[i]
+			if r.SourceOffset != nil {
+				t.Fatalf("record %d: SourceOffset %v decoded eagerly", next, r.SourceOffset)
+			}
+			if off := r.SourceOffsetMap(); r.Key != next || off["position"] != next || len(off) != 1 {
+				t.Fatalf("record %d = %+v, offset %v", next, *r, off)
+			}
+			next++
+		}
+	}
+	if err := task.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Stop(ctx); err != nil {
+		t.Errorf("graceful stop: %v", err)
+	}
+}
