@@ -20,6 +20,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/sluicehq/sluice/test/internal/brokerproc"
+	"github.com/sluicehq/sluice/test/internal/pgtest"
 )
 
 var (
@@ -43,8 +44,8 @@ func BenchmarkPostgresCDC(b *testing.B) {
 	}
 	brk := brokerproc.StartT(b, brokerproc.Options{Bin: bin})
 	adm := newAdmin(b, brk.Addr)
-	db := newDB(b)
-	conn, err := pgx.Connect(context.Background(), dsn(db))
+	db := pgtest.NewDB(b, "sluice_cdcbench")
+	conn, err := pgx.Connect(context.Background(), pgtest.DSN(db))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -142,7 +143,7 @@ func benchStream(b *testing.B, bin, brokerAddr string, adm *kadm.Client, conn *p
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			c, err := pgx.Connect(context.Background(), dsn(db))
+			c, err := pgx.Connect(context.Background(), pgtest.DSN(db))
 			if err != nil {
 				errs <- err
 				return
@@ -192,7 +193,7 @@ func benchStream(b *testing.B, bin, brokerAddr string, adm *kadm.Client, conn *p
 	var ceiling float64
 	cmd := exec.Command(recv, "-h", "127.0.0.1", "-p", "5432", "-U", "postgres", "-d", db, "-S", slots["recv"], "--start",
 		"-E", endLSN, "-o", "proto_version=1", "-o", "publication_names="+pub, "-f", "/dev/null", "-n", "-F", "0")
-	cmd.Env = append(os.Environ(), "PGPASSWORD="+pgPassword())
+	cmd.Env = append(os.Environ(), "PGPASSWORD="+pgtest.Password())
 	start = time.Now()
 	if out, err := cmd.CombinedOutput(); err != nil {
 		say("cdcbench (c) stream pg_recvlogical: failed: %v: %s", err, out)
@@ -279,7 +280,7 @@ func benchLatency(b *testing.B, bin, brokerAddr string, adm *kadm.Client, conn *
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			c, err := pgx.Connect(context.Background(), dsn(db))
+			c, err := pgx.Connect(context.Background(), pgtest.DSN(db))
 			if err != nil {
 				errs <- err
 				return

@@ -18,6 +18,7 @@ import (
 
 	"github.com/sluicehq/sluice/plugins/host"
 	"github.com/sluicehq/sluice/runtime"
+	"github.com/sluicehq/sluice/test/internal/pgtest"
 )
 
 // say prints one line of results (go test -bench shows stdout).
@@ -161,7 +162,7 @@ func connectorProps(db, name string, extra ...string) map[string]string {
 	m := map[string]string{
 		"name": name, "connector.class": "PostgresCdcSource", "tasks.max": "1",
 		"database.hostname": "127.0.0.1", "database.port": "5432", "database.user": "postgres",
-		"database.password": pgPassword(), "database.dbname": db, "database.sslmode": "disable",
+		"database.password": pgtest.Password(), "database.dbname": db, "database.sslmode": "disable",
 		"topic.prefix": name,
 	}
 	for i := 0; i+1 < len(extra); i += 2 {
@@ -273,7 +274,7 @@ pipelines:
           compression: none
           sdk.batch.size: "10000"
           sdk.batch.delay: "50ms"
-`, pgPassword(), db, table, snapshotMode, slot, pub, brokerAddr, topic)
+`, pgtest.Password(), db, table, snapshotMode, slot, pub, brokerAddr, topic)
 }
 
 // conduitBinary builds (or finds cached) the Conduit peer; "" and the

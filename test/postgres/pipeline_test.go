@@ -23,6 +23,7 @@ import (
 	"github.com/sluicehq/sluice/broker"
 	"github.com/sluicehq/sluice/plugins/sdk"
 	"github.com/sluicehq/sluice/runtime/offsets"
+	"github.com/sluicehq/sluice/test/internal/pgtest"
 )
 
 const connectorName = "pgcdc"
@@ -75,7 +76,7 @@ func connectorProps(db string) map[string]string {
 		"database.hostname":           "127.0.0.1",
 		"database.port":               "5432",
 		"database.user":               "postgres",
-		"database.password":           pgPassword(),
+		"database.password":           pgtest.Password(),
 		"database.dbname":             db,
 		"database.sslmode":            "disable",
 		"topic.prefix":                "srv",
@@ -220,8 +221,8 @@ type load struct {
 }
 
 func newLoad(t *testing.T, initial int) *load {
-	db := newDB(t)
-	conn, err := pgx.Connect(context.Background(), dsn(db))
+	db := pgtest.NewDB(t, "sluice_kill")
+	conn, err := pgx.Connect(context.Background(), pgtest.DSN(db))
 	if err != nil {
 		t.Fatal(err)
 	}

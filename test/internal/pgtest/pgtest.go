@@ -1,4 +1,9 @@
-package postgres
+// Package pgtest gives the test suites under test/ the local PostgreSQL
+// server that test/scripts/postgres.sh makes ready for logical decoding:
+// its connection strings, a database of each test's own (dropped with its
+// replication slots when the test ends), and the script run once when the
+// server is not ready.
+package pgtest
 
 import (
 	"context"
@@ -7,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -15,18 +21,28 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
+// scriptPath is test/scripts/postgres.sh, found from this file's place in
+// the repository (tests run in their own package directories).
+func scriptPath() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..", "scripts", "postgres.sh")
+}
+
 // The local server: 127.0.0.1:5432 as postgres (trust, or the password
 // test/scripts/postgres.sh sets from SLUICE_PG_PASSWORD).
 
-func pgPassword() string {
+// Password is the postgres role's password test/scripts/postgres.sh sets
+// (SLUICE_PG_PASSWORD, default "sluice").
+func Password() string {
 	if p := os.Getenv("SLUICE_PG_PASSWORD"); p != "" {
 		return p
 	}
 	return "sluice"
 }
 
-func dsn(db string) string {
-	return fmt.Sprintf("host=127.0.0.1 port=5432 user=postgres password=%s dbname=%s sslmode=disable", pgPassword(), db)
+// DSN is the keyword/value connection string of database db.
+func DSN(db string) string {
+	return fmt.Sprintf("host=127.0.0.1 port=5432 user=postgres password=%s dbname=%s sslmode=disable", Password(), db)
 }
 
 var pgReady struct {
@@ -35,7 +51,7 @@ var pgReady struct {
 }
 
 func walLevel(ctx context.Context) (string, error) {
-	conn, err := pgx.Connect(ctx, dsn("postgres"))
+	conn, err := pgx.Connect(ctx, DSN("postgres"))
 	if err != nil {
 		return "", err
 	}
@@ -45,9 +61,9 @@ func walLevel(ctx context.Context) (string, error) {
 	return level, err
 }
 
-// requirePostgres runs test/scripts/postgres.sh once when the server is
+// Require runs test/scripts/postgres.sh once when the server is
 // not ready for logical decoding.
-func requirePostgres(t testing.TB) {
+func Require(t testing.TB) {
 	t.Helper()
 	pgReady.once.Do(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -55,7 +71,7 @@ func requirePostgres(t testing.TB) {
 		if l, err := walLevel(ctx); err == nil && l == "logical" {
 			return
 		}
-		out, err := exec.Command("bash", filepath.Join("..", "scripts", "postgres.sh")).CombinedOutput()
+		out, err := exec.Command("bash", scriptPath()).CombinedOutput()
 		if err != nil {
 			pgReady.err = fmt.Errorf("test/scripts/postgres.sh: %v\n%s", err, out)
 			return
@@ -69,14 +85,14 @@ func requirePostgres(t testing.TB) {
 	}
 }
 
-// newDB creates a database of the test's own and drops it (and its slots)
+// NewDB creates a database of the test's own, named prefix_<random>, and drops it (and its slots)
 // when the test ends.
-func newDB(t testing.TB) string {
+func NewDB(t testing.TB, prefix string) string {
 	t.Helper()
-	requirePostgres(t)
+	Require(t)
 	ctx := context.Background()
-	name := fmt.Sprintf("sluice_kill_%08x", rand.Uint32())
-	admin, err := pgx.Connect(ctx, dsn("postgres"))
+	name := fmt.Sprintf("%s_%08x", prefix, rand.Uint32())
+	admin, err := pgx.Connect(ctx, DSN("postgres"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,16 +100,16 @@ func newDB(t testing.TB) string {
 	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
 		t.Fatalf("create database: %v", err)
 	}
-	t.Cleanup(func() { dropDB(t, name) })
+	t.Cleanup(func() { DropDB(t, name) })
 	return name
 }
 
-// dropDB ends the database's walsenders, drops its slots (DROP_REPLICATION_SLOT
+// DropDB ends the database's walsenders, drops its slots (DROP_REPLICATION_SLOT
 // … WAIT: until the terminated walsender released the slot) and the database.
-func dropDB(t testing.TB, name string) {
+func DropDB(t testing.TB, name string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	admin, err := pgx.Connect(ctx, dsn("postgres"))
+	admin, err := pgx.Connect(ctx, DSN("postgres"))
 	if err != nil {
 		t.Errorf("cleanup: %v", err)
 		return
@@ -109,7 +125,7 @@ func dropDB(t testing.TB, name string) {
 	}
 	if len(slots) > 0 {
 		_, _ = admin.Exec(ctx, `SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE database = $1 AND active_pid IS NOT NULL`, name)
-		cfg, _ := pgconn.ParseConfig(dsn(name) + " replication=database")
+		cfg, _ := pgconn.ParseConfig(DSN(name) + " replication=database")
 		repl, err := pgconn.ConnectConfig(ctx, cfg)
 		if err != nil {
 			t.Errorf("cleanup: %v", err)
