@@ -277,7 +277,10 @@ func TestSourceToleranceAllSendsUnconvertibleRecordsToDLQ(t *testing.T) {
 	w.stop(t)
 }
 
-func TestErrorHandlingConfigIsValidated(t *testing.T) {
+// sinkValidator is a worker that only validates configs of collecting-sink
+// (its broker address is never dialled).
+func sinkValidator(t *testing.T) *Worker {
+	t.Helper()
 	wc, _, err := ParseWorkerConfig(workerProps(t, "127.0.0.1:1"))
 	if err != nil {
 		t.Fatal(err)
@@ -286,7 +289,11 @@ func TestErrorHandlingConfigIsValidated(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = w.ValidateConnector(context.Background(), map[string]string{
+	return w
+}
+
+func TestErrorHandlingConfigIsValidated(t *testing.T) {
+	_, err := sinkValidator(t).ValidateConnector(context.Background(), map[string]string{
 		"name": "snk", "connector.class": "collecting-sink", "topics": "in",
 		"errors.tolerance": "some", "errors.retry.timeout": "-5", "errors.deadletterqueue.topic.replication.factor": "0",
 		"errors.log.enable": "yes",

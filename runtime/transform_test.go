@@ -89,15 +89,7 @@ func TestSourceTransformsRouteAndInsert(t *testing.T) {
 }
 
 func TestTransformConfigProblemsAreNamed(t *testing.T) {
-	wc, _, err := ParseWorkerConfig(workerProps(t, "127.0.0.1:1"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, err := NewWorker(Options{Config: wc, Plugins: NewInProcess(newCollectingSink()), Logger: testLogger(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = w.ValidateConnector(context.Background(), map[string]string{
+	_, err := sinkValidator(t).ValidateConnector(context.Background(), map[string]string{
 		"name": "snk", "connector.class": "collecting-sink", "topics": "in",
 		"transforms": "a,b", "transforms.a.type": "NoSuchTransform",
 		"transforms.b.type": "ExtractField$Value", "transforms.b.predicate": "p",
