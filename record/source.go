@@ -247,7 +247,9 @@ func (d *decoder) sourceOffset(r *Record) error {
 				return err
 			}
 		}
-		r.lazyOffset = lazyOffset{keys: keys, vals: vals}
+		// Field by field: assigning the struct whole copies it with bulk
+		// write barriers (runtime.wbMove), a cost a profile shows.
+		r.lazyOffset.keys, r.lazyOffset.vals = keys, vals
 		return nil
 	}
 	m := make(map[string]any, len(keys))
