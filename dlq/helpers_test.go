@@ -1,16 +1,13 @@
 package dlq
 
 import (
-	"context"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"strconv"
 	"testing"
 	"time"
 
-	"github.com/sluicehq/sluice/broker"
+	"github.com/sluicehq/sluice/broker/brokertest"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
@@ -18,26 +15,7 @@ import (
 // startBroker runs a Sluice broker in-process, as runtime's tests do.
 func startBroker(t testing.TB) string {
 	t.Helper()
-	b, err := broker.New(broker.Config{
-		DataDir: t.TempDir(),
-		Listen:  "127.0.0.1:0",
-		NodeID:  1,
-		Configs: map[string]string{"group.initial.rebalance.delay.ms": "0"},
-		Logger:  slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
-	if err != nil {
-		t.Fatalf("start broker: %v", err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- b.Serve(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("broker stopped with %v", err)
-		}
-	})
-	return b.Addr()
+	return brokertest.Start(t)
 }
 
 func newInspector(t testing.TB, addr string) *Inspector {

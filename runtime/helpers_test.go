@@ -15,7 +15,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/sluicehq/sluice/broker"
+	"github.com/sluicehq/sluice/broker/brokertest"
 	"github.com/sluicehq/sluice/plugins/sdk"
 	"github.com/sluicehq/sluice/record"
 )
@@ -33,26 +33,7 @@ func testLogger(t testing.TB) *slog.Logger {
 // startBroker runs a Sluice broker in-process, as broker/broker_test.go does.
 func startBroker(t testing.TB) string {
 	t.Helper()
-	b, err := broker.New(broker.Config{
-		DataDir: t.TempDir(),
-		Listen:  "127.0.0.1:0",
-		NodeID:  1,
-		Configs: map[string]string{"group.initial.rebalance.delay.ms": "0"},
-		Logger:  slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
-	if err != nil {
-		t.Fatalf("start broker: %v", err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- b.Serve(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("broker stopped with %v", err)
-		}
-	})
-	return b.Addr()
+	return brokertest.Start(t)
 }
 
 func newClient(t testing.TB, addr string, opts ...kgo.Opt) *kgo.Client {

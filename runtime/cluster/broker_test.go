@@ -2,41 +2,20 @@ package cluster
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"testing"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/sluicehq/sluice/broker"
+	"github.com/sluicehq/sluice/broker/brokertest"
 )
 
 // startBroker runs a bundled broker on 127.0.0.1 until the test ends and
 // returns its address.
 func startBroker(t *testing.T) string {
 	t.Helper()
-	b, err := broker.New(broker.Config{
-		DataDir: t.TempDir(),
-		Listen:  "127.0.0.1:0",
-		NodeID:  1,
-		Configs: map[string]string{"group.initial.rebalance.delay.ms": "0"},
-		Logger:  slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
-	if err != nil {
-		t.Fatalf("start broker: %v", err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- b.Serve(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("broker stopped with %v", err)
-		}
-	})
-	return b.Addr()
+	return brokertest.Start(t)
 }
 
 func testCtx(t *testing.T) context.Context {

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"strconv"
 	"strings"
 	"testing"
@@ -15,7 +13,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/sluicehq/sluice/api"
-	"github.com/sluicehq/sluice/broker"
+	"github.com/sluicehq/sluice/broker/brokertest"
 	"github.com/sluicehq/sluice/plugins/sdk"
 	"github.com/sluicehq/sluice/record"
 	"github.com/sluicehq/sluice/runtime"
@@ -25,17 +23,7 @@ const waitTimeout = 60 * time.Second
 
 func startBroker(t *testing.T) string {
 	t.Helper()
-	b, err := broker.New(broker.Config{DataDir: t.TempDir(), Listen: "127.0.0.1:0", NodeID: 1,
-		Configs: map[string]string{"group.initial.rebalance.delay.ms": "0", "group.min.session.timeout.ms": "1000"},
-		Logger:  slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- b.Serve(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
-	return b.Addr()
+	return brokertest.Start(t, "group.min.session.timeout.ms", "1000")
 }
 
 // source emits "0","1",… forever-ish per task with offsets {"pos": n}.

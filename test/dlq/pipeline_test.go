@@ -16,7 +16,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/sluicehq/sluice/broker"
+	"github.com/sluicehq/sluice/broker/brokertest"
 	"github.com/sluicehq/sluice/connectors/file"
 	"github.com/sluicehq/sluice/dlq"
 	"github.com/sluicehq/sluice/runtime"
@@ -32,24 +32,7 @@ const (
 
 func startBroker(t *testing.T) string {
 	t.Helper()
-	b, err := broker.New(broker.Config{
-		DataDir: t.TempDir(), Listen: "127.0.0.1:0", NodeID: 1,
-		Configs: map[string]string{"group.initial.rebalance.delay.ms": "0"},
-		Logger:  slog.New(slog.DiscardHandler),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- b.Serve(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("broker: %v", err)
-		}
-	})
-	return b.Addr()
+	return brokertest.Start(t)
 }
 
 // poison says which ids are poison pills: 50 malformed JSON, 50 with a

@@ -3,7 +3,6 @@ package plugins
 import (
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -17,7 +16,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/sluicehq/sluice/broker"
+	"github.com/sluicehq/sluice/broker/brokertest"
 	"github.com/sluicehq/sluice/plugins/host"
 	"github.com/sluicehq/sluice/runtime"
 	"github.com/sluicehq/sluice/runtime/offsets"
@@ -69,26 +68,7 @@ func build(dir, out, pkg string) ([]byte, error) {
 // startBroker runs a Sluice broker in this process until the test ends.
 func startBroker(t *testing.T) string {
 	t.Helper()
-	b, err := broker.New(broker.Config{
-		DataDir: t.TempDir(),
-		Listen:  "127.0.0.1:0",
-		NodeID:  1,
-		Configs: map[string]string{"group.initial.rebalance.delay.ms": "0"},
-		Logger:  slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
-	if err != nil {
-		t.Fatalf("start broker: %v", err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- b.Serve(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("broker: %v", err)
-		}
-	})
-	return b.Addr()
+	return brokertest.Start(t)
 }
 
 // pipeline is a standalone worker running connectors as plugin processes.
