@@ -454,7 +454,7 @@ func TestLazySourceOffsets(t *testing.T) {
 		{Topic: "t", SourcePartition: map[string]any{"f": "b"}},
 		{Topic: "t", SourceOffset: map[string]any{}},
 		{Topic: "t", SourceOffset: map[string]any{"u": user(7)}}, // defines schemas inside the offset
-		{Topic: "t", ValueSchema: userSchema(), Value: user(8)},   // and uses them
+		{Topic: "t", ValueSchema: userSchema(), Value: user(8)},  // and uses them
 	}
 	buf, err := EncodeBatch(nil, in)
 	if err != nil {
