@@ -1,6 +1,7 @@
 package convert
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -47,5 +48,22 @@ func BenchmarkJSONToRecord(b *testing.B) {
 		if _, _, err := c.ToRecord("t", data); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkJSONString is the string escaper on text that needs no escape
+// (the common case: the fast path) and on text that does.
+func BenchmarkJSONString(b *testing.B) {
+	plain := strings.Repeat("The quick brown fox jumps over the lazy dog 0123456789. ", 18) // ~1 KB
+	mixed := strings.Repeat("quote \" back \\ tab \t é ", 40)
+	for _, c := range []struct{ name, s string }{{"plain-1KB", plain}, {"mixed", mixed}} {
+		b.Run(c.name, func(b *testing.B) {
+			var w jsonWriter
+			b.SetBytes(int64(len(c.s)))
+			for b.Loop() {
+				w.buf = w.buf[:0]
+				w.string(c.s)
+			}
+		})
 	}
 }

@@ -441,6 +441,21 @@ func (w *jsonWriter) float(f float64, bits int) {
 
 const hexDigits = "0123456789ABCDEF"
 
+// SWAR constants: a byte's lowest and highest bit in each of eight lanes.
+const (
+	lanesLow  = 0x0101010101010101
+	lanesHigh = 0x8080808080808080
+)
+
+// needsLook reports whether any of the eight bytes in x is below 0x20,
+// '"', '\\' or 0x80 and above: bytes string must not copy as they are.
+// Each test sets a lane's high bit when the byte is below the bound, or zero
+// after an XOR with the searched byte; non-ASCII bytes have it set already.
+func needsLook(x uint64) bool {
+	q, bs := x^(lanesLow*'"'), x^(lanesLow*'\\')
+	return ((x-lanesLow*0x20)&^x|(q-lanesLow)&^q|(bs-lanesLow)&^bs|x)&lanesHigh != 0
+}
+
 // string writes s quoted and escaped as Jackson does: \" \\ \b \t \n \f \r,
 // other control characters as \u00XX (upper-case hex), everything else as
 // UTF-8 (invalid UTF-8 becomes U+FFFD).
@@ -448,42 +463,55 @@ func (w *jsonWriter) string(s string) {
 	w.buf = append(w.buf, '"')
 	start := 0
 	for i := 0; i < len(s); {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
-			i++
-			continue
+		// Fast path: eight bytes at a time while none needs a look (a
+		// control character, '"', '\\' or a non-ASCII byte).
+		for ; i+8 <= len(s); i += 8 {
+			x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+				uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+			if needsLook(x) {
+				break
+			}
 		}
-		if c >= utf8.RuneSelf {
-			r, size := utf8.DecodeRuneInString(s[i:])
-			if r == utf8.RuneError && size == 1 {
-				w.buf = append(w.buf, s[start:i]...)
-				w.buf = append(w.buf, "\uFFFD"...)
-				i += size
-				start = i
+		// Then byte by byte, back to the fast path after eight plain bytes
+		// in a row (escape-dense text stays on this path).
+		for plain := 0; i < len(s) && plain < 8; {
+			c := s[i]
+			if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
+				i++
+				plain++
 				continue
 			}
-			i += size
-			continue
+			plain = 0
+			if c >= utf8.RuneSelf {
+				r, size := utf8.DecodeRuneInString(s[i:])
+				if r == utf8.RuneError && size == 1 {
+					w.buf = append(w.buf, s[start:i]...)
+					w.buf = append(w.buf, "\uFFFD"...)
+					start = i + size
+				}
+				i += size
+				continue
+			}
+			w.buf = append(w.buf, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				w.buf = append(w.buf, '\\', c)
+			case '\b':
+				w.buf = append(w.buf, '\\', 'b')
+			case '\t':
+				w.buf = append(w.buf, '\\', 't')
+			case '\n':
+				w.buf = append(w.buf, '\\', 'n')
+			case '\f':
+				w.buf = append(w.buf, '\\', 'f')
+			case '\r':
+				w.buf = append(w.buf, '\\', 'r')
+			default:
+				w.buf = append(w.buf, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
+			}
+			i++
+			start = i
 		}
-		w.buf = append(w.buf, s[start:i]...)
-		switch c {
-		case '"', '\\':
-			w.buf = append(w.buf, '\\', c)
-		case '\b':
-			w.buf = append(w.buf, '\\', 'b')
-		case '\t':
-			w.buf = append(w.buf, '\\', 't')
-		case '\n':
-			w.buf = append(w.buf, '\\', 'n')
-		case '\f':
-			w.buf = append(w.buf, '\\', 'f')
-		case '\r':
-			w.buf = append(w.buf, '\\', 'r')
-		default:
-			w.buf = append(w.buf, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
-		}
-		i++
-		start = i
 	}
 	w.buf = append(w.buf, s[start:]...)
 	w.buf = append(w.buf, '"')
