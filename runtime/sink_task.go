@@ -26,6 +26,7 @@ import (
 // partition bookkeeping.
 type sinkRunner struct {
 	w      *Worker
+	id     TaskID
 	conn   *ConnectorConfig
 	log    *slog.Logger
 	stats  *connectorStats
@@ -104,7 +105,7 @@ func (r *sinkReporter) failure() error {
 // the task fails. Offsets are committed only as returned by Flush, and never
 // past what was consumed: at the flush interval, on revocation and on stop.
 func (w *Worker) runSink(ctx context.Context, conn *ConnectorConfig, id TaskID, taskCfg map[string]string, log *slog.Logger) (err error) {
-	s := &sinkRunner{w: w, conn: conn, log: log, stats: w.stats(conn.Name), tm: w.metrics.task(id)}
+	s := &sinkRunner{w: w, id: id, conn: conn, log: log, stats: w.stats(conn.Name), tm: w.metrics.task(id)}
 	if s.conv, err = newConverters(w.converters, conn); err != nil {
 		return err
 	}
@@ -513,7 +514,7 @@ func (s *sinkRunner) assigned(ctx context.Context, _ *kgo.Client, added map[stri
 		s.mu.assigned[tp] = true
 	}
 	for t := range added {
-		s.w.activeTopic(s.conn.Name, t)
+		s.w.activeTopic(s.id, t)
 	}
 	s.log.Info("partitions assigned", "partitions", fmt.Sprint(parts))
 	if err := s.mu.task.Open(ctx, parts); err != nil {

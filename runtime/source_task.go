@@ -569,7 +569,7 @@ func (r *sourceRunner) ensureTopic(ctx context.Context, topic string) error {
 	tc := r.conn.TopicCreation
 	if tc == nil {
 		r.created[topic] = true
-		r.w.activeTopic(r.conn.Name, topic)
+		r.w.activeTopic(r.id, topic)
 		return nil
 	}
 	g := tc.GroupFor(topic)
@@ -589,6 +589,6 @@ func (r *sourceRunner) ensureTopic(ctx context.Context, topic string) error {
 		return fmt.Errorf("create topic %s (topic.creation group %s): %w", topic, g.Name, err)
 	}
 	r.created[topic] = true
-	r.w.activeTopic(r.conn.Name, topic)
+	r.w.activeTopic(r.id, topic)
 	return nil
 }

@@ -32,10 +32,10 @@ type Options struct {
 	// status (a distributed herder writes it to the status topic). It runs
 	// on the task's goroutine and must not block.
 	OnTaskStatus func(TaskStatus)
-	// OnActiveTopic, when set, is called the first time a task of a
-	// connector produces to or consumes from a topic (KIP-558 active
-	// topics); it may be called again for the same pair and must not block.
-	OnActiveTopic func(connector, topic string)
+	// OnActiveTopic, when set, is called the first time a task produces to
+	// or consumes from a topic (KIP-558 active topics); it may be called
+	// again for the same pair and must not block.
+	OnActiveTopic func(task TaskID, topic string)
 }
 
 // Worker runs connectors' tasks in this process: the standalone herder.
@@ -47,7 +47,7 @@ type Worker struct {
 	logger     *slog.Logger
 	progress   time.Duration
 	onStatus   func(TaskStatus)
-	onTopic    func(connector, topic string)
+	onTopic    func(task TaskID, topic string)
 	metrics    *metrics
 
 	mu struct {
@@ -109,10 +109,10 @@ func NewWorker(opts Options) (*Worker, error) {
 	return w, nil
 }
 
-// activeTopic reports that a task of connector uses topic.
-func (w *Worker) activeTopic(connector, topic string) {
+// activeTopic reports that task uses topic.
+func (w *Worker) activeTopic(task TaskID, topic string) {
 	if w.onTopic != nil {
-		w.onTopic(connector, topic)
+		w.onTopic(task, topic)
 	}
 }
 

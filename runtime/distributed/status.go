@@ -34,9 +34,10 @@ func newStatusWriter(h *Herder) *statusWriter {
 
 type topicKey struct{ connector, topic string }
 
-// activeTopic is the runtime's OnActiveTopic hook: a connector used a
-// topic. It is recorded in the status topic unless already there.
-func (w *statusWriter) activeTopic(connector, topic string) {
+// activeTopic is the runtime's OnActiveTopic hook: a connector's task used
+// a topic. It is recorded in the status topic unless already there.
+func (w *statusWriter) activeTopic(task runtime.TaskID, topic string) {
+	connector := task.Connector
 	if w.h.status != nil {
 		if _, known := w.h.status.Topics(connector)[topic]; known {
 			return
@@ -46,9 +47,7 @@ func (w *statusWriter) activeTopic(connector, topic string) {
 	if w.mu.topics == nil {
 		w.mu.topics = map[topicKey]cluster.TopicUse{}
 	}
-	// The hook does not say which task; Kafka's record names one, so
-	// the record says task 0.
-	w.mu.topics[topicKey{connector, topic}] = cluster.TopicUse{Topic: topic, Connector: connector, Discovered: time.Now()}
+	w.mu.topics[topicKey{connector, topic}] = cluster.TopicUse{Topic: topic, Connector: connector, Task: task.Task, Discovered: time.Now()}
 	w.mu.Unlock()
 	select {
 	case w.signal <- struct{}{}:
