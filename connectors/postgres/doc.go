@@ -43,7 +43,12 @@
 // snapshot_seq and the slot's consistent point; the last one
 // last_snapshot_record=true. Once a signal of the kafka channel was acted
 // on, every offset also holds incremental_snapshot_signal_offset, its
-// offset in the signal topic: a restart reads the topic after it.
+// offset in the signal topic: a restart reads the topic after it. While an
+// incremental snapshot runs, every offset also holds its state
+// (incremental_snapshot_correlation_id, _collections, _primary_key,
+// _maximum_key; JSON strings, see incremental_offset.go): a restart goes
+// on from the chunk after the last one wholly delivered, so at most one
+// chunk is read again. An offset without them: no snapshot is running.
 //
 // # Invariants
 //
@@ -79,6 +84,7 @@
 //	stream.go     pgoutput messages to change events
 //	snapshot.go   the initial snapshot (keyset-paginated chunks, parallel tables)
 //	incremental.go  incremental snapshots (DBLog watermarks), signals from the signal table
+//	incremental_offset.go  an incremental snapshot's state in the offsets, resume
 //	signals.go    the kafka signal channel (signal.enabled.channels=kafka; docs/adr/0017-cdc-signals.md)
 //	offset.go     positions, offsets, the progress shared with Commit
 //	slot.go       slots and publications

@@ -30,8 +30,10 @@ import (
 // chunk drops that row from the chunk (the change is newer); at the close
 // marker the rest of the chunk goes out as op=r records with
 // snapshot=incremental, numbered as events of the marker's transaction.
-// stop-snapshot ends it. The state is not kept in offsets: after a
-// restart, send the signal again (chunks already delivered are read again).
+// stop-snapshot ends it. A table is read up to its largest key when its
+// snapshot began (rows inserted above it are the stream's). The state
+// travels in the records' offsets, so a restart goes on from the chunk
+// after the last one delivered (incremental_offset.go).
 
 // Signal types.
 const (
@@ -44,15 +46,20 @@ const (
 // incremental is the state of a running incremental snapshot, owned by the
 // reader goroutine.
 type incremental struct {
-	queue   []string // "schema.table" still to read, the current one first
-	table   *table   // the current table; nil: pick the next from queue
-	keyIdx  []int    // its key columns in table.cols
-	lastKey []string // key of the last row read (text); nil: from the start
-	window  string   // id of the window whose markers are awaited; "" none
-	open    bool     // the open marker went by
-	rows    []*record.Struct
-	index   map[string]int    // row key → index in rows (removed rows are nil)
-	filters map[string]string // "schema.table" → SQL condition (additional-conditions)
+	id       string     // correlation id: the execute-snapshot signal's
+	queue    []string   // "schema.table" still to read, the current one first
+	table    *table     // the current table; nil: pick the next from queue
+	keyIdx   []int      // its key columns in table.cols
+	keyTypes []string   // their types (format_type), in key order
+	lastKey  []string   // key of the last row read (text); nil: from the start
+	doneKey  []string   // key up to which every row was handed out; nil: none
+	maxKey   []string   // the table's largest key when its snapshot began
+	restore  *incResume // state from a committed offset, until the first table starts
+	window   string     // id of the window whose markers are awaited; "" none
+	open     bool       // the open marker went by
+	rows     []*record.Struct
+	index    map[string]int    // row key → index in rows (removed rows are nil)
+	filters  map[string]string // "schema.table" → SQL condition (additional-conditions)
 }
 
 // signalTuple decodes a signal row by column name.
@@ -83,16 +90,25 @@ func (r *reader) signal(ctx context.Context, lsn pglogrepl.LSN, t *table, cols [
 		if !r.cfg.sourceSignals {
 			return nil
 		}
-		return r.applySignal(ctx, typ, []byte(data))
+		return r.applySignal(ctx, id, typ, []byte(data))
 	case signalWindowOpen:
 		if inc != nil && id == inc.window+"-open" {
 			inc.open = true
 		}
 	case signalWindowClose:
 		if inc != nil && id == inc.window+"-close" {
-			for _, row := range inc.rows {
+			last := -1
+			for i, row := range inc.rows {
+				if row != nil {
+					last = i
+				}
+			}
+			for i, row := range inc.rows {
 				if row == nil {
 					continue
+				}
+				if i == last { // the chunk is wholly handed out with this row
+					inc.doneKey = inc.lastKey
 				}
 				pos, src, off := r.next(lsn, inc.table.rel)
 				src.snapshot = "incremental"
@@ -100,7 +116,7 @@ func (r *reader) signal(ctx context.Context, lsn pglogrepl.LSN, t *table, cols [
 					return err
 				}
 			}
-			inc.window, inc.open, inc.rows, inc.index = "", false, nil, nil
+			inc.window, inc.open, inc.rows, inc.index, inc.doneKey = "", false, nil, nil, inc.lastKey
 			return r.nextChunk(ctx)
 		}
 	}
@@ -123,7 +139,7 @@ type signalData struct {
 // applySignal acts on an execute-snapshot or stop-snapshot signal, from
 // either channel. A malformed signal, or one for another snapshot type
 // than incremental, is ignored: it is not the connector's to fail over.
-func (r *reader) applySignal(ctx context.Context, typ string, data []byte) error {
+func (r *reader) applySignal(ctx context.Context, id, typ string, data []byte) error {
 	var d signalData
 	if len(data) > 0 && json.Unmarshal(data, &d) != nil {
 		return nil
@@ -141,13 +157,16 @@ func (r *reader) applySignal(ctx context.Context, typ string, data []byte) error
 			if inc.table != nil && slices.Contains(d.Collections, inc.table.rel.schema+"."+inc.table.rel.name) {
 				inc.table, inc.window = nil, ""
 			}
+			if inc.restore != nil && (len(inc.queue) == 0 || inc.queue[0] != inc.restore.collections[0].ID) {
+				inc.restore = nil
+			}
 		}
 		if r.inc != nil && r.inc.table == nil && r.inc.window == "" {
 			return r.nextChunk(ctx)
 		}
 	case signalExecute:
 		if inc == nil {
-			inc = &incremental{filters: map[string]string{}}
+			inc = &incremental{id: id, filters: map[string]string{}}
 			r.inc = inc
 		}
 		for _, c := range d.Collections {
@@ -219,7 +238,7 @@ func (r *reader) nextChunk(ctx context.Context) error {
 		}
 		if len(rows) == 0 { // the table is done
 			inc.queue = inc.queue[1:]
-			inc.table, inc.lastKey = nil, nil
+			inc.table, inc.lastKey, inc.doneKey, inc.maxKey = nil, nil, nil, nil
 			continue
 		}
 		inc.window, inc.open, inc.rows, inc.lastKey = window, false, rows, lastKey
@@ -268,11 +287,51 @@ func (r *reader) startTable(ctx context.Context, inc *incremental) error {
 	if err != nil {
 		return err
 	}
-	inc.table, inc.keyIdx, inc.lastKey = t, nil, nil
+	inc.table, inc.keyIdx, inc.lastKey, inc.doneKey, inc.maxKey = t, nil, nil, nil, nil
+	var oids []uint32
 	for p := 1; p <= len(pk); p++ {
 		inc.keyIdx = append(inc.keyIdx, pk[p])
+		oids = append(oids, infos[pk[p]].oid)
+	}
+	if inc.keyTypes, err = r.keyTypes(ctx, oids); err != nil {
+		return err
+	}
+	inc.resumeKeys()
+	if inc.maxKey == nil {
+		if inc.maxKey, err = r.maxKey(ctx, inc); err != nil {
+			return err
+		}
+	}
+	if inc.maxKey == nil { // no rows: nothing to read
+		inc.queue, inc.table = inc.queue[1:], nil
 	}
 	return nil
+}
+
+// maxKey reads the current table's largest key (nil: no rows).
+func (r *reader) maxKey(ctx context.Context, inc *incremental) ([]string, error) {
+	t := inc.table
+	var keyCols, desc []string
+	for _, i := range inc.keyIdx {
+		c := pgx.Identifier{t.cols[i].name}.Sanitize()
+		keyCols, desc = append(keyCols, c), append(desc, c+" DESC")
+	}
+	q := "SELECT " + strings.Join(keyCols, ", ") + " FROM " + pgx.Identifier{t.rel.schema, t.rel.name}.Sanitize()
+	if f := inc.filters[inc.queue[0]]; f != "" {
+		q += " WHERE (" + f + ")"
+	}
+	q += " ORDER BY " + strings.Join(desc, ", ") + " LIMIT 1"
+	rr := r.conn.PgConn().ExecParams(ctx, q, nil, nil, nil, nil)
+	var key []string
+	for rr.NextRow() {
+		for _, v := range rr.Values() {
+			key = append(key, string(v))
+		}
+	}
+	if _, err := rr.Close(); err != nil {
+		return nil, fmt.Errorf("incremental snapshot of %s.%s: largest key: %w", t.rel.schema, t.rel.name, err)
+	}
+	return key, nil
 }
 
 func (r *reader) insertSignal(ctx context.Context, id, typ string) error {
@@ -306,6 +365,14 @@ func (r *reader) readChunk(ctx context.Context, inc *incremental) ([]*record.Str
 		for _, k := range inc.lastKey {
 			args = append(args, []byte(k))
 		}
+	}
+	if inc.maxKey != nil { // rows above it came later: the stream has them
+		var maxParams []string
+		for _, k := range inc.maxKey {
+			args = append(args, []byte(k))
+			maxParams = append(maxParams, "$"+strconv.Itoa(len(args)))
+		}
+		where = append(where, "("+strings.Join(keyCols, ", ")+") <= ("+strings.Join(maxParams, ", ")+")")
 	}
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")

@@ -199,6 +199,13 @@ func (r *reader) streamOnce(ctx context.Context) error {
 	r.tx.open = false
 	r.lastStatus = time.Time{}
 	r.sentFlush = 0
+	if inc := r.inc; inc != nil && inc.restore != nil && inc.window == "" {
+		// Resumed from an offset: its markers are written now that the
+		// stream that will see them runs.
+		if err := r.nextChunk(ctx); err != nil {
+			return err
+		}
+	}
 	for {
 		if err := r.housekeeping(ctx); err != nil {
 			return err
@@ -293,6 +300,9 @@ func (r *reader) sendStatus(ctx context.Context, flush pglogrepl.LSN, reply bool
 func (r *reader) send(ctx context.Context, rec record.Record) error {
 	if r.signalOffset >= 0 && rec.SourceOffset != nil {
 		rec.SourceOffset[OffsetSignal] = r.signalOffset
+	}
+	if r.inc != nil && rec.SourceOffset != nil {
+		r.inc.addOffset(rec.SourceOffset)
 	}
 	select {
 	case r.out <- rec:

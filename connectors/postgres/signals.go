@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -124,7 +125,7 @@ func (r *reader) kafkaSignals(ctx context.Context) error {
 			r.signalOffset = s.offset
 			switch s.typ {
 			case signalExecute, signalStop:
-				if err := r.applySignal(ctx, s.typ, s.data); err != nil {
+				if err := r.applySignal(ctx, "kafka:"+strconv.FormatInt(s.offset, 10), s.typ, s.data); err != nil {
 					return err
 				}
 			}

@@ -48,11 +48,15 @@ func (t *task) Open(ctx context.Context, committed []sdk.SourceOffset) error {
 		return fmt.Errorf("postgres: Open before Configure: %w", sdk.ErrFatal)
 	}
 	var resume *resumePoint
+	var inc *incResume
 	for _, o := range committed {
 		if s, _ := o.Partition[PartitionServer].(string); s != t.cfg.prefix {
 			continue
 		}
 		rp, err := parseOffset(o.Offset)
+		if err == nil {
+			inc, err = parseIncOffset(o.Offset)
+		}
 		if err != nil {
 			return fmt.Errorf("postgres: committed offset %v: %v: %w", o.Offset, err, sdk.ErrFatal)
 		}
@@ -67,6 +71,9 @@ func (t *task) Open(ctx context.Context, committed []sdk.SourceOffset) error {
 	}
 	if resume != nil {
 		r.signalOffset = resume.signal
+	}
+	if inc != nil && t.cfg.signalTable != "" { // without the table there are no window markers
+		r.inc = restoreIncremental(inc)
 	}
 	var sc *signalConsumer
 	if t.cfg.kafkaSignals != nil {
