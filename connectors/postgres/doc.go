@@ -31,8 +31,8 @@
 //
 // Source partition {"server": topic.prefix}. A streamed event's offset:
 //
-//	lsn_commit  commit LSN of its transaction (pgoutput protocol 1 sends
-//	            whole transactions in commit order)
+//	lsn_commit  commit LSN of its transaction (transactions are emitted
+//	            whole, in commit order)
 //	seq         its number within the transaction, from 1
 //	lsn, txId, ts_usec   the change's LSN, the transaction id, commit time
 //
@@ -60,7 +60,15 @@
 //     (keepalives, heartbeats), so an idle connector does not hold WAL.
 //   - Memory is bounded: changes are handed on as they are decoded, through
 //     a queue of max.queue.size records; a large transaction is never held
-//     whole (the server spills it to disk and sends it at commit).
+//     whole. On PostgreSQL 14+ the stream runs pgoutput protocol 2 with
+//     streaming 'on': a transaction beyond logical_decoding_work_mem
+//     arrives in blocks before it commits, goes to a temporary file of its
+//     own (raw pgoutput messages; subtransaction aborts truncate it) and
+//     is replayed through the same decoder at Stream Commit, dropped at
+//     Stream Abort (spill.go). Only committed changes are emitted, in
+//     commit order, numbered as protocol 1 numbers them. Disk use: the
+//     open streamed transactions' changes, under $TMPDIR. Older servers
+//     run protocol 1 and spill on their side.
 //   - A snapshot reads every captured table in REPEATABLE READ
 //     transactions (snapshot.max.threads of them, one table at a time each)
 //     that imported the snapshot the slot exported at creation, so the
@@ -82,6 +90,7 @@
 //	setup.go      Open's work: publication, slot, snapshot decision
 //	reader.go     the goroutine that owns the connections; reconnects, status updates, heartbeats
 //	stream.go     pgoutput messages to change events
+//	spill.go      protocol 2: streamed in-progress transactions spilled to temporary files
 //	snapshot.go   the initial snapshot (keyset-paginated chunks, parallel tables)
 //	incremental.go  incremental snapshots (DBLog watermarks), signals from the signal table
 //	incremental_offset.go  an incremental snapshot's state in the offsets, resume

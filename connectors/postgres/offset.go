@@ -25,8 +25,9 @@ const (
 	OffsetSignal = "incremental_snapshot_signal_offset"
 )
 
-// position orders every event the stream emits. pgoutput (protocol 1)
-// sends whole transactions in commit order, so an event is identified by
+// position orders every event the stream emits. Transactions are emitted
+// whole in commit order (protocol 1 sends them so; protocol 2's streamed
+// ones are replayed from their spill file at commit), so an event is identified by
 // its transaction's commit LSN and its number within the transaction; a
 // non-transactional message counts as a transaction of its own at its LSN.
 // A restart asks the server for transactions from commit LSN C on (the

@@ -46,6 +46,12 @@ type reader struct {
 		tsUs   int64
 		seq    int64
 	}
+	// proto2: the stream runs pgoutput protocol 2 with streaming 'on';
+	// streams are its transactions streamed before their commit, by xid,
+	// and inStream the one whose block is being received (spill.go).
+	proto2        bool
+	streams       map[uint32]*spill
+	inStream      *spill
 	lastCommit    pglogrepl.LSN // commit LSN of the previous transaction (source.sequence)
 	received      pglogrepl.LSN // highest WAL position received: the status update's write position
 	idleEnd       pglogrepl.LSN // server WAL end seen while no transaction was open
@@ -125,6 +131,7 @@ func ctxNil(ctx context.Context, err error) error {
 
 func (r *reader) close() {
 	r.closeRepl()
+	r.dropStreams()
 	if r.snap != nil {
 		r.snap.close()
 		r.snap = nil
@@ -186,9 +193,13 @@ func (r *reader) streamOnce(ctx context.Context) error {
 		}
 	}
 	start := r.resume.commit
+	// PostgreSQL 14+ streams large in-progress transactions with protocol
+	// 2 (spill.go); older servers send them whole at commit (protocol 1).
+	r.proto2 = serverMajor(r.repl) >= 14
 	args := []string{"proto_version '1'", "publication_names " + quoteLiteral(r.cfg.publication)}
-	if serverMajor(r.repl) >= 14 {
-		args = append(args, "messages 'true'") // pg_logical_emit_message events
+	if r.proto2 {
+		args = []string{"proto_version '2'", "streaming 'on'", "publication_names " + quoteLiteral(r.cfg.publication),
+			"messages 'true'"} // messages: pg_logical_emit_message events
 	}
 	err := pglogrepl.StartReplication(ctx, r.repl, r.cfg.slot, start, pglogrepl.StartReplicationOptions{
 		Mode: pglogrepl.LogicalReplication, PluginArgs: args,
@@ -197,6 +208,7 @@ func (r *reader) streamOnce(ctx context.Context) error {
 		return r.classify(fmt.Errorf("start replication from slot %q at %s: %w", r.cfg.slot, start, err))
 	}
 	r.tx.open = false
+	r.dropStreams() // the server sends the open transactions again
 	r.lastStatus = time.Time{}
 	r.sentFlush = 0
 	if inc := r.inc; inc != nil && inc.restore != nil && inc.window == "" {

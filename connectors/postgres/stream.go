@@ -30,7 +30,7 @@ func (r *reader) handle(ctx context.Context, msg pgproto3.BackendMessage) error 
 		if err != nil {
 			return fmt.Errorf("parse keepalive: %w", err)
 		}
-		if !r.tx.open {
+		if !r.tx.open && len(r.streams) == 0 {
 			r.idleEnd = max(r.idleEnd, k.ServerWALEnd)
 			r.prog.idle(k.ServerWALEnd)
 		}
@@ -44,6 +44,9 @@ func (r *reader) handle(ctx context.Context, msg pgproto3.BackendMessage) error 
 			return fmt.Errorf("parse XLogData: %w", err)
 		}
 		r.received = max(r.received, x.WALStart)
+		if r.proto2 {
+			return r.v2(ctx, x.WALStart, x.WALData)
+		}
 		m, err := pglogrepl.Parse(x.WALData)
 		if err != nil {
 			return fmt.Errorf("parse pgoutput message at %s: %w", x.WALStart, err)

@@ -65,7 +65,7 @@ func (t *task) Open(ctx context.Context, committed []sdk.SourceOffset) error {
 	t.prog = newProgress()
 	t.out = make(chan record.Record, t.cfg.queueSize)
 	r := &reader{
-		cfg: t.cfg, prog: t.prog, out: t.out, tables: map[uint32]*table{}, signalOffset: -1,
+		cfg: t.cfg, prog: t.prog, out: t.out, tables: map[uint32]*table{}, streams: map[uint32]*spill{}, signalOffset: -1,
 		emit: &emitter{cfg: t.cfg, partition: map[string]any{PartitionServer: t.cfg.prefix},
 			now: func() int64 { return time.Now().UnixMicro() }},
 	}
