@@ -127,7 +127,7 @@ func benchStream(b *testing.B, bin, brokerAddr string, adm *kadm.Client, conn *p
 	exec1(b, conn, `INSERT INTO stream_items SELECT g, g, repeat('p', 200), 0 FROM generate_series(1, $1::bigint) g`, base)
 	pub := db + "_stream"
 	exec1(b, conn, `CREATE PUBLICATION `+pub+` FOR TABLE stream_items`)
-	slots := map[string]string{"sluice": db + "_s_sl", "recv": db + "_s_recv", "conduit": db + "_s_cd"}
+	slots := map[string]string{"sluice": db + "_s_sl", "recv": db + "_s_recv", "recv2": db + "_s_recv2", "conduit": db + "_s_cd"}
 	for _, s := range slots {
 		exec1(b, conn, `SELECT pg_create_logical_replication_slot($1, 'pgoutput')`, s)
 	}
@@ -185,22 +185,31 @@ func benchStream(b *testing.B, bin, brokerAddr string, adm *kadm.Client, conn *p
 	say("cdcbench stream: %d writers committed %d changes (3 updates + 2 inserts per transaction) in %s: %.0f changes/s written; WAL end %s",
 		*streamWriters, total, loadTime.Round(time.Millisecond), float64(total)/loadTime.Seconds(), endLSN)
 
-	// (c) the ceiling: pg_recvlogical with pgoutput to /dev/null.
+	// (c) the ceiling: pg_recvlogical with pgoutput to /dev/null, twice
+	// from two slots of the same WAL; the faster run counts. The first
+	// run reads the WAL from disk when the load pushed it out of the page
+	// cache, the second as (b) will, from memory: one run alone moved the
+	// ceiling by ±30 % from one benchmark to the next.
 	recv := "/usr/lib/postgresql/15/bin/pg_recvlogical"
 	if p, err := exec.LookPath("pg_recvlogical"); err == nil {
 		recv = p
 	}
 	var ceiling float64
-	cmd := exec.Command(recv, "-h", "127.0.0.1", "-p", "5432", "-U", "postgres", "-d", db, "-S", slots["recv"], "--start",
-		"-E", endLSN, "-o", "proto_version=1", "-o", "publication_names="+pub, "-f", "/dev/null", "-n", "-F", "0")
-	cmd.Env = append(os.Environ(), "PGPASSWORD="+pgtest.Password())
-	start = time.Now()
-	if out, err := cmd.CombinedOutput(); err != nil {
-		say("cdcbench (c) stream pg_recvlogical: failed: %v: %s", err, out)
-	} else {
+	for i, slot := range []string{slots["recv"], slots["recv2"]} {
+		cmd := exec.Command(recv, "-h", "127.0.0.1", "-p", "5432", "-U", "postgres", "-d", db, "-S", slot, "--start",
+			"-E", endLSN, "-o", "proto_version=1", "-o", "publication_names="+pub, "-f", "/dev/null", "-n", "-F", "0")
+		cmd.Env = append(os.Environ(), "PGPASSWORD="+pgtest.Password())
+		start = time.Now()
+		if out, err := cmd.CombinedOutput(); err != nil {
+			say("cdcbench (c) stream pg_recvlogical: failed: %v: %s", err, out)
+			continue
+		}
 		el := time.Since(start)
-		ceiling = float64(total) / el.Seconds()
-		say("cdcbench (c) stream pg_recvlogical (pgoutput, to /dev/null): %d events in %s: %.0f events/s", total, el.Round(time.Millisecond), ceiling)
+		rate := float64(total) / el.Seconds()
+		ceiling = max(ceiling, rate)
+		say("cdcbench (c) stream pg_recvlogical (pgoutput, to /dev/null), run %d of 2: %d events in %s: %.0f events/s", i+1, total, el.Round(time.Millisecond), rate)
+	}
+	if ceiling > 0 {
 		b.ReportMetric(ceiling, "pg_recvlogical-events/s")
 	}
 
