@@ -1,7 +1,6 @@
 package cluster
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -75,7 +74,7 @@ func (s *OffsetStore) apply(r *kgo.Record) {
 		return
 	}
 	var e offsetEntry
-	if err := json.Unmarshal(parts[0], &e.connector); err != nil || decodeMap(parts[1], &e.partition) != nil {
+	if err := json.Unmarshal(parts[0], &e.connector); err != nil || offsets.DecodeMap(parts[1], &e.partition) != nil {
 		s.logger.Warn("offset store: skipping record with malformed key", "key", string(r.Key), "offset", r.Offset)
 		return
 	}
@@ -86,7 +85,7 @@ func (s *OffsetStore) apply(r *kgo.Record) {
 		delete(s.mu.table, string(k))
 		return
 	}
-	if err := decodeMap(r.Value, &e.offset); err != nil {
+	if err := offsets.DecodeMap(r.Value, &e.offset); err != nil {
 		s.logger.Warn("offset store: skipping record with malformed value", "key", string(r.Key), "offset", r.Offset)
 		return
 	}
@@ -161,39 +160,3 @@ func (s *OffsetStore) ReadToEnd(ctx context.Context) error { return s.log.ReadTo
 
 // Close stops the store.
 func (s *OffsetStore) Close() { s.log.Close() }
-
-// decodeMap unmarshals a JSON object with integers as int64 and other
-// numbers as float64 (the runtime's rule for offsets).
-func decodeMap(data []byte, dst *map[string]any) error {
-	d := json.NewDecoder(bytes.NewReader(data))
-	d.UseNumber()
-	var m map[string]any
-	if err := d.Decode(&m); err != nil {
-		return err
-	}
-	if m == nil {
-		return fmt.Errorf("not a JSON object: %s", data)
-	}
-	*dst, _ = normalize(m).(map[string]any)
-	return nil
-}
-
-func normalize(v any) any {
-	switch v := v.(type) {
-	case json.Number:
-		if n, err := v.Int64(); err == nil {
-			return n
-		}
-		f, _ := v.Float64()
-		return f
-	case map[string]any:
-		for k, x := range v {
-			v[k] = normalize(x)
-		}
-	case []any:
-		for i, x := range v {
-			v[i] = normalize(x)
-		}
-	}
-	return v
-}

@@ -65,10 +65,10 @@ func (t table) load(connector string) ([]sdk.SourceOffset, error) {
 			continue
 		}
 		var so sdk.SourceOffset
-		if err := decode(parts[1], &so.Partition); err != nil {
+		if err := DecodeMap(parts[1], &so.Partition); err != nil {
 			return nil, fmt.Errorf("key %s: %w", k, err)
 		}
-		if err := decode(t[k].Value, &so.Offset); err != nil {
+		if err := DecodeMap(t[k].Value, &so.Offset); err != nil {
 			return nil, fmt.Errorf("value of %s: %w", k, err)
 		}
 		out = append(out, so)
@@ -95,13 +95,19 @@ func (t table) put(connector string, offsets []sdk.SourceOffset) error {
 	return nil
 }
 
-// decode unmarshals JSON with integers as int64 and other numbers as float64.
-func decode(data []byte, dst *map[string]any) error {
+// DecodeMap unmarshals a JSON object, a source partition or offset, with
+// the runtime's rule for numbers: integers as int64, others as float64.
+// Anything but an object (null included) is an error. The offsets topic
+// store (runtime/cluster) decodes with it too.
+func DecodeMap(data []byte, dst *map[string]any) error {
 	d := json.NewDecoder(bytes.NewReader(data))
 	d.UseNumber()
 	var m map[string]any
 	if err := d.Decode(&m); err != nil {
 		return err
+	}
+	if m == nil {
+		return fmt.Errorf("not a JSON object: %s", data)
 	}
 	*dst, _ = normalize(m).(map[string]any)
 	return nil
