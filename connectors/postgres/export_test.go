@@ -1,6 +1,10 @@
 package postgres
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/sluicehq/sluice/connectors/postgres/pgtest"
+)
 
 // Test helpers for the postgres_test package (the acceptance kit runs
 // against the exported API only).
@@ -12,7 +16,7 @@ type TestDB = testDB
 func NewTestDB(t testing.TB) *TestDB { return newTestDB(t) }
 
 // AdminDSN is the DSN of database db as postgres.
-func AdminDSN(db string) string { return adminDSN(db) }
+func AdminDSN(db string) string { return pgtest.DSN(db) }
 
 // Exec runs sql, failing the test on error.
 func (d *testDB) Exec(sql string, args ...any) { d.t.Helper(); d.exec(sql, args...) }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/sluicehq/sluice/connectors/postgres/pgtest"
 	"github.com/sluicehq/sluice/plugins/sdk"
 	"github.com/sluicehq/sluice/record"
 )
@@ -57,7 +58,7 @@ func (w *writer) run(db string) error {
 		rows := 1 + i%5
 		for {
 			if conn == nil {
-				c, err := pgx.Connect(ctx, adminDSN(db))
+				c, err := pgx.Connect(ctx, pgtest.DSN(db))
 				if err != nil {
 					if deadline.IsZero() {
 						deadline = time.Now().Add(30 * time.Second)
@@ -219,7 +220,7 @@ func TestPostgresRestart(t *testing.T) {
 		}
 	}
 	// The test's own connection died with the server.
-	conn, err := pgx.Connect(ctx, adminDSN(db.name))
+	conn, err := pgx.Connect(ctx, pgtest.DSN(db.name))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/sluicehq/sluice/connectors/postgres/pgtest"
 	"github.com/sluicehq/sluice/plugins/sdk"
 	"github.com/sluicehq/sluice/record"
 )
@@ -163,7 +164,7 @@ func TestIncrementalResume(t *testing.T) {
 // ones after rows until stop is closed.
 func churnAbove(db string, low, rows int, stop chan struct{}) error {
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, adminDSN(db))
+	conn, err := pgx.Connect(ctx, pgtest.DSN(db))
 	if err != nil {
 		return err
 	}

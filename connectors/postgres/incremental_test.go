@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/sluicehq/sluice/connectors/postgres/pgtest"
 	"github.com/sluicehq/sluice/record"
 )
 
@@ -85,7 +86,7 @@ func TestIncrementalSnapshot(t *testing.T) {
 // churn updates, deletes and inserts rows of inc until stop is closed.
 func churn(db string, rows int, stop chan struct{}) error {
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, adminDSN(db))
+	conn, err := pgx.Connect(ctx, pgtest.DSN(db))
 	if err != nil {
 		return err
 	}

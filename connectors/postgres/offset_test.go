@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pglogrepl"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/sluicehq/sluice/connectors/postgres/pgtest"
 	"github.com/sluicehq/sluice/plugins/sdk"
 	"github.com/sluicehq/sluice/record"
 )
@@ -71,7 +72,7 @@ func TestCommitAdvancesSlot(t *testing.T) {
 	if err := tk.Commit(ctx, lastOffset(recs)); err != nil {
 		t.Fatal(err)
 	}
-	other, err := pgx.Connect(ctx, adminDSN("postgres"))
+	other, err := pgx.Connect(ctx, pgtest.DSN("postgres"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/sluicehq/sluice/connectors/postgres/pgtest"
 	"github.com/sluicehq/sluice/record"
 )
 
@@ -101,7 +102,7 @@ func TestSnapshotWhileWriting(t *testing.T) {
 // mutate inserts, updates and deletes rows until stop is closed.
 func mutate(db string, rows int, stop chan struct{}) error {
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, adminDSN(db))
+	conn, err := pgx.Connect(ctx, pgtest.DSN(db))
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/sluicehq/sluice/connectors/postgres/pgtest"
 	"github.com/sluicehq/sluice/plugins/sdk"
 	"github.com/sluicehq/sluice/record"
 )
@@ -18,7 +19,7 @@ import (
 func lowWorkMem(t *testing.T, db *testDB) {
 	t.Helper()
 	ctx := context.Background()
-	admin, err := pgx.Connect(ctx, adminDSN("postgres"))
+	admin, err := pgx.Connect(ctx, pgtest.DSN("postgres"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -29,7 +30,7 @@ func lowWorkMem(t *testing.T, db *testDB) {
 		}
 	}
 	t.Cleanup(func() {
-		admin, err := pgx.Connect(ctx, adminDSN("postgres"))
+		admin, err := pgx.Connect(ctx, pgtest.DSN("postgres"))
 		if err != nil {
 			t.Errorf("restore logical_decoding_work_mem: %v", err)
 			return
@@ -42,7 +43,7 @@ func lowWorkMem(t *testing.T, db *testDB) {
 		}
 	})
 	waitFor(t, 10*time.Second, "logical_decoding_work_mem reloaded", func() (bool, error) {
-		c, err := pgx.Connect(ctx, adminDSN(db.name))
+		c, err := pgx.Connect(ctx, pgtest.DSN(db.name))
 		if err != nil {
 			return false, err
 		}
@@ -71,7 +72,7 @@ func streamTable(t *testing.T) (*testDB, *task, *pgx.Conn) {
 	db.exec(`CREATE TABLE public.big (id int PRIMARY KEY, pad text NOT NULL)`)
 	tk := openTask(t, db.config(KeySnapshotMode, SnapshotNoData, KeyMaxQueueSize, "1000"), nil)
 	ctx := context.Background()
-	other, err := pgx.Connect(ctx, adminDSN(db.name))
+	other, err := pgx.Connect(ctx, pgtest.DSN(db.name))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,9 +16,9 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/sluicehq/sluice/connectors/postgres/pgtest"
 	"github.com/sluicehq/sluice/plugins/host"
 	"github.com/sluicehq/sluice/runtime"
-	"github.com/sluicehq/sluice/test/internal/pgtest"
 )
 
 // say prints one line of results (go test -bench shows stdout).

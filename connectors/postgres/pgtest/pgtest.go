@@ -1,8 +1,10 @@
-// Package pgtest gives the test suites under test/ the local PostgreSQL
-// server that test/scripts/postgres.sh makes ready for logical decoding:
-// its connection strings, a database of each test's own (dropped with its
-// replication slots when the test ends), and the script run once when the
-// server is not ready.
+// Package pgtest gives tests the local PostgreSQL server that
+// test/scripts/postgres.sh makes ready for logical decoding: its connection
+// strings, a database of each test's own (dropped with its replication
+// slots when the test ends), the script run once when the server is not
+// ready, and the lock every test package that uses the server holds for its
+// run (one test restarts it). The connector's tests and the suites under
+// test/ share it.
 package pgtest
 
 import (
@@ -14,6 +16,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -25,7 +28,7 @@ import (
 // the repository (tests run in their own package directories).
 func scriptPath() string {
 	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "..", "scripts", "postgres.sh")
+	return filepath.Join(filepath.Dir(file), "..", "..", "..", "test", "scripts", "postgres.sh")
 }
 
 // The local server: 127.0.0.1:5432 as postgres (trust, or the password
@@ -50,15 +53,31 @@ var pgReady struct {
 	err  error
 }
 
-func walLevel(ctx context.Context) (string, error) {
+// checkReady says why the server is not ready: not reachable, wal_level
+// not logical, or pg_hba without the password rule for role
+// sluice_auth_test that the script adds (the connector's authentication
+// test needs it).
+func checkReady(ctx context.Context) error {
 	conn, err := pgx.Connect(ctx, DSN("postgres"))
 	if err != nil {
-		return "", err
+		return err
 	}
 	defer conn.Close(ctx)
 	var level string
-	err = conn.QueryRow(ctx, "SHOW wal_level").Scan(&level)
-	return level, err
+	if err := conn.QueryRow(ctx, "SHOW wal_level").Scan(&level); err != nil {
+		return err
+	}
+	if level != "logical" {
+		return fmt.Errorf("wal_level is %q", level)
+	}
+	var rules int
+	if err := conn.QueryRow(ctx, `SELECT count(*) FROM pg_hba_file_rules WHERE 'sluice_auth_test' = ANY(user_name)`).Scan(&rules); err != nil {
+		return err
+	}
+	if rules == 0 {
+		return fmt.Errorf("pg_hba has no password rule for role sluice_auth_test")
+	}
+	return nil
 }
 
 // Require runs test/scripts/postgres.sh once when the server is
@@ -68,7 +87,7 @@ func Require(t testing.TB) {
 	pgReady.once.Do(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		if l, err := walLevel(ctx); err == nil && l == "logical" {
+		if checkReady(ctx) == nil {
 			return
 		}
 		out, err := exec.Command("bash", scriptPath()).CombinedOutput()
@@ -76,9 +95,7 @@ func Require(t testing.TB) {
 			pgReady.err = fmt.Errorf("test/scripts/postgres.sh: %v\n%s", err, out)
 			return
 		}
-		if l, err := walLevel(ctx); err != nil || l != "logical" {
-			pgReady.err = fmt.Errorf("wal_level %q after test/scripts/postgres.sh: %v", l, err)
-		}
+		pgReady.err = checkReady(ctx)
 	})
 	if pgReady.err != nil {
 		t.Fatalf("PostgreSQL with wal_level=logical on 127.0.0.1:5432: %v", pgReady.err)
@@ -141,4 +158,20 @@ func DropDB(t testing.TB, name string) {
 	if _, err := admin.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
 		t.Errorf("cleanup: drop database %s: %v", name, err)
 	}
+}
+
+// Lock takes the lock every test package that uses the local server holds
+// for its whole run, so that `go test ./...` runs them one at a time (the
+// connector's TestPostgresRestart restarts the server). Call it from
+// TestMain and call unlock when the tests are done.
+func Lock() (unlock func(), err error) {
+	f, err := os.OpenFile(filepath.Join(os.TempDir(), "sluice-postgres-tests.lock"), os.O_CREATE|os.O_RDWR, 0o666)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { f.Close() }, nil
 }
