@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -20,6 +19,7 @@ import (
 	"github.com/sluicehq/sluice/plugins/host"
 	"github.com/sluicehq/sluice/runtime"
 	"github.com/sluicehq/sluice/runtime/offsets"
+	"github.com/sluicehq/sluice/test/internal/procs"
 )
 
 var (
@@ -139,18 +139,10 @@ func (w testWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// waitFor polls cond every 50 ms until it holds or the deadline passes.
+// waitFor polls cond until it holds or timeout passes.
 func waitFor(t *testing.T, what string, timeout time.Duration, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	tick := time.NewTicker(50 * time.Millisecond)
-	defer tick.Stop()
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", timeout, what)
-		}
-		<-tick.C
-	}
+	procs.WaitFor(t, what, timeout, cond)
 }
 
 // endOffsets sums the end offsets of topic's partitions.
@@ -168,32 +160,11 @@ func endOffsets(t *testing.T, adm *kadm.Client, topic string) int64 {
 	return n
 }
 
-// pluginPID finds the plugin process serving name that this test process
-// started (via the worker), by scanning /proc.
+// pluginPID finds the plugin process serving args that this test process
+// started (via the worker).
 func pluginPID(t *testing.T, args ...string) int {
 	t.Helper()
-	entries, _ := os.ReadDir("/proc")
-	me := os.Getpid()
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		cmdline, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
-		if err != nil || !strings.Contains(string(cmdline), strings.Join(args, "\x00")) {
-			continue
-		}
-		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
-		if err != nil {
-			continue
-		}
-		// Field 4 of /proc/PID/stat, after the ")" closing the name.
-		fields := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:]))
-		if len(fields) > 1 && fields[1] == strconv.Itoa(me) {
-			return pid
-		}
-	}
-	return 0
+	return procs.ChildPID(os.Getpid(), args...)
 }
 
 func kill(t *testing.T, pid int) {

@@ -6,9 +6,7 @@ import (
 	"maps"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"sort"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -22,6 +20,7 @@ import (
 	"github.com/sluicehq/sluice/connectors/postgres/pgtest"
 	"github.com/sluicehq/sluice/plugins/sdk"
 	"github.com/sluicehq/sluice/runtime/offsets"
+	"github.com/sluicehq/sluice/test/internal/procs"
 )
 
 const connectorName = "pgcdc"
@@ -149,45 +148,14 @@ func records(adm *kadm.Client) int64 {
 	return n
 }
 
-// waitFor polls cond every 50 ms until it holds or the deadline passes.
+// waitFor polls cond until it holds or timeout passes.
 func waitFor(t *testing.T, what string, timeout time.Duration, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	tick := time.NewTicker(50 * time.Millisecond)
-	defer tick.Stop()
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", timeout, what)
-		}
-		<-tick.C
-	}
+	procs.WaitFor(t, what, timeout, cond)
 }
 
-// childPID finds a process started by parent whose command line holds
-// args, by scanning /proc.
-func childPID(parent int, args ...string) int {
-	entries, _ := os.ReadDir("/proc")
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		cmdline, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
-		if err != nil || !strings.Contains(string(cmdline), strings.Join(args, "\x00")) {
-			continue
-		}
-		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
-		if err != nil {
-			continue
-		}
-		// Field 4 of /proc/PID/stat, after the ")" closing the name.
-		fields := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:]))
-		if len(fields) > 1 && fields[1] == strconv.Itoa(parent) {
-			return pid
-		}
-	}
-	return 0
-}
+// childPID finds a process started by parent whose command line holds args.
+func childPID(parent int, args ...string) int { return procs.ChildPID(parent, args...) }
 
 // load is a database with the captured table and a writer ready to run.
 type load struct {
