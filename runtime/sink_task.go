@@ -58,24 +58,21 @@ type sinkRunner struct {
 // error handling. A report under errors.tolerance=none fails the task
 // after Write returns.
 type sinkReporter struct {
-	ctx   context.Context
-	s     *sinkRunner
-	origs map[recordPos]*kgo.Record
+	ctx context.Context
+	s   *sinkRunner
+	// recs are the records handed to Write and origs the consumed records
+	// behind them, index for index (a transformation may have changed a
+	// record's topic, so the two need not agree).
+	recs  []record.Record
+	origs []*kgo.Record
 
 	mu  sync.Mutex
 	err error // the first report that must fail the task
 }
 
-// recordPos names a record handed to a sink by where it says it came from.
-type recordPos struct {
-	topic     string
-	partition int32
-	offset    int64
-}
-
 func (r *sinkReporter) Report(rec record.Record, err error) {
 	r.s.tm.failed.Inc()
-	kr := r.origs[recordPos{rec.Topic, rec.Partition, rec.Offset}]
+	kr := r.orig(rec)
 	ec := dlq.ErrorContext{Stage: dlq.StageTaskPut, Topic: rec.Topic, Partition: rec.Partition, Offset: rec.Offset, Err: err}
 	if kr != nil {
 		ec.Topic, ec.Partition, ec.Offset = kr.Topic, kr.Partition, kr.Offset
@@ -93,6 +90,19 @@ func (r *sinkReporter) Report(rec record.Record, err error) {
 		}
 		r.mu.Unlock()
 	}
+}
+
+// orig finds the consumed record behind rec by where rec says it came
+// from: a linear search, since reports are rare and the hot path should not
+// build an index for them.
+func (r *sinkReporter) orig(rec record.Record) *kgo.Record {
+	for i := range r.recs {
+		h := &r.recs[i]
+		if h.Offset == rec.Offset && h.Partition == rec.Partition && h.Topic == rec.Topic {
+			return r.origs[i]
+		}
+	}
+	return nil
 }
 
 func (r *sinkReporter) failure() error {
@@ -280,7 +290,7 @@ func (s *sinkRunner) write(ctx context.Context, krs []*kgo.Record) error {
 	s.stats.read.Add(int64(len(krs)))
 	s.tm.read.Add(float64(len(krs)))
 	recs := make([]record.Record, 0, len(krs))
-	rep := &sinkReporter{ctx: ctx, s: s, origs: make(map[recordPos]*kgo.Record, len(krs))}
+	origs := make([]*kgo.Record, 0, len(krs))
 	for _, kr := range krs {
 		rec, err := s.conv.fromKafka(kr)
 		keep := true
@@ -296,9 +306,10 @@ func (s *sinkRunner) write(ctx context.Context, krs []*kgo.Record) error {
 		if !keep {
 			continue
 		}
-		rep.origs[recordPos{rec.Topic, rec.Partition, rec.Offset}] = kr
+		origs = append(origs, kr)
 		recs = append(recs, rec)
 	}
+	rep := &sinkReporter{ctx: ctx, s: s, recs: recs, origs: origs}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	start := time.Now()
@@ -318,12 +329,10 @@ func (s *sinkRunner) write(ctx context.Context, krs []*kgo.Record) error {
 			s.mu.consumed[tp] = kr.Offset + 1
 		}
 	}
-	for _, rec := range recs {
-		if kr := rep.origs[recordPos{rec.Topic, rec.Partition, rec.Offset}]; kr != nil {
-			tp := sdk.TopicPartition{Topic: kr.Topic, Partition: kr.Partition}
-			if s.mu.assigned[tp] {
-				s.mu.handed[tp] = kr.Offset + 1
-			}
+	for _, kr := range origs {
+		tp := sdk.TopicPartition{Topic: kr.Topic, Partition: kr.Partition}
+		if s.mu.assigned[tp] {
+			s.mu.handed[tp] = kr.Offset + 1
 		}
 	}
 	s.stats.written.Add(int64(len(recs)))
