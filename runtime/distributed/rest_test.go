@@ -240,7 +240,7 @@ func TestActiveTopics(t *testing.T) {
 	eventually(t, "w0 ready", ready(w0.node))
 	w1 := startRESTWorker(t, addr)
 	eventually(t, "w1 ready", ready(w1.node))
-	if _, err := w0.cl.CreateConnector(ctx, api.CreateConnectorRequest{Name: "at", Config: connConfig("at", 2)}); err != nil {
+	if _, err := w0.cl.CreateConnector(ctx, api.CreateConnectorRequest{Name: "at", Config: connConfig("at", 1)}); err != nil {
 		t.Fatal(err)
 	}
 	for _, w := range []*restWorker{w0, w1} {

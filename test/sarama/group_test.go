@@ -211,37 +211,16 @@ func (g *groupRun) start(ctx context.Context, t *testing.T) (stop func() []error
 	}
 }
 
-// maxJoin bounds how long the members may take to form a generation. The
-// broker runs with group.initial.rebalance.delay.ms=0, so joining is a few
-// round trips; Kafka's default delay (3s) would exceed it.
-const maxJoin = 2500 * time.Millisecond
-
-// checkJoined records how long after start every member had claims. Call
-// it once ready is closed.
+// checkJoined logs how long after start every member had claims (a
+// figure for the reader, not an assertion: wall-clock bounds fail on a
+// loaded machine; the initial rebalance delay is tested with a fake clock
+// in broker/group). Call it once ready is closed.
 func (g *groupRun) checkJoined(t *testing.T, start time.Time) {
 	t.Helper()
 	g.mu.Lock()
 	took := g.mu.readyAt.Sub(start).Round(time.Millisecond)
 	g.mu.Unlock()
 	t.Logf("group %s: %d members joined in %s", g.s.group, g.members, took)
-	g.s.joins = append(g.s.joins, join{members: g.members, took: took})
-}
-
-// join is how long a group of members took to form a generation.
-type join struct {
-	members int
-	took    time.Duration
-}
-
-// checkJoinLatency fails if any group took longer than maxJoin to form. It
-// runs last, so that a slow join does not hide the later steps' results.
-func (s *suite) checkJoinLatency(t *testing.T) {
-	for _, j := range s.joins {
-		if j.took > maxJoin {
-			t.Errorf("group %s: %d member(s) formed a generation after %s, want under %s: the broker runs with group.initial.rebalance.delay.ms=0",
-				s.group, j.members, j.took, maxJoin)
-		}
-	}
 }
 
 // wait blocks until every expected record arrived.

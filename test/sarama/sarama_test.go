@@ -54,7 +54,6 @@ type suite struct {
 
 	admin    sarama.ClusterAdmin
 	produced [partitions][]*sarama.ProducerMessage // by partition, in offset order
-	joins    []join
 }
 
 func (s *suite) run(t *testing.T) {
@@ -80,7 +79,6 @@ func (s *suite) run(t *testing.T) {
 			t.Fatalf("step %s failed; later steps depend on it", step.name)
 		}
 	}
-	t.Run("join-latency", s.checkJoinLatency)
 }
 
 // message is the i-th record produced in a run.
