@@ -95,3 +95,26 @@ func (d *decoder) boxString(v string) any {
 func (d *decoder) boxBytes(v []byte) any { return d.box.bytes.box(bytesType, v, d.remaining()) }
 
 func (d *decoder) boxTime(v time.Time) any { return d.box.times.box(timeType, v, d.remaining()) }
+
+// Boxes boxes values the way the decoder does, for code that builds many
+// records, such as a source connector: Int64(v) and String(v) return the
+// same interface values as any(v), without an allocation each. A boxed
+// value keeps its slab (up to 128 values) alive. Not safe for concurrent
+// use; the zero value is ready.
+type Boxes struct{ b boxes }
+
+// Int64 returns v as an interface.
+func (x *Boxes) Int64(v int64) any {
+	if uint64(v) < 256 {
+		return v
+	}
+	return x.b.i64.box(int64Type, v, slabLen)
+}
+
+// String returns v as an interface.
+func (x *Boxes) String(v string) any {
+	if v == "" {
+		return v
+	}
+	return x.b.strs.box(stringType, v, slabLen)
+}

@@ -51,3 +51,22 @@ func TestBoxedValues(t *testing.T) {
 		t.Fatalf("type switch: %T", v)
 	}
 }
+
+// TestBoxes: the exported Boxes give the values any(v) gives, and reuse
+// their slabs rather than allocating per value.
+func TestBoxes(t *testing.T) {
+	var b Boxes
+	var got []any
+	for i := range 3 * slabLen {
+		got = append(got, b.Int64(int64(i)*1000), b.String("v"+time.Duration(i).String()))
+	}
+	for i := range 3 * slabLen {
+		if got[2*i] != any(int64(i)*1000) || got[2*i+1] != any("v"+time.Duration(i).String()) {
+			t.Fatalf("value %d: %#v %#v", i, got[2*i], got[2*i+1])
+		}
+	}
+	s := "x" + time.Now().String()
+	if n := testing.AllocsPerRun(1000, func() { _, _ = b.Int64(1<<40), b.String(s) }); n > 0.1 {
+		t.Fatalf("%.2f allocations per Int64+String, want ~2/%d", n, slabLen)
+	}
+}

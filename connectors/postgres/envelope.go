@@ -80,6 +80,34 @@ var messageValueSchema = record.NewStructSchema(messageValueName).
 	Field("source", sourceSchema).
 	Field("message", messageBlockSchema).Build()
 
+// Field indexes of sourceSchema and of envelopeSchema's schemas, in the
+// order they are built (TestFieldIndexes checks them).
+const (
+	srcVersion = iota
+	srcConnector
+	srcName
+	srcTsMs
+	srcSnapshot
+	srcDB
+	srcSequence
+	srcTsUs
+	srcTsNs
+	srcSchema
+	srcTable
+	srcTxID
+	srcLSN
+)
+
+const (
+	envBefore = iota
+	envAfter
+	envSource
+	envOp
+	envTsMs
+	envTsUs
+	envTsNs
+)
+
 // source is what a change event's source block says.
 type source struct {
 	tsUs          int64 // commit time (or snapshot read time), µs since the epoch
@@ -88,26 +116,101 @@ type source struct {
 	txID          int64 // 0: none
 	lsn           int64 // 0: none
 	lastCommit    int64 // the commit LSN before this event's, for sequence
+	// box, when set, boxes the block's numbers; it belongs to the one
+	// goroutine that makes the events (the reader, or one snapshot worker).
+	box *boxer
+}
+
+// boxer boxes an event's numbers from slabs (record.Boxes), the commit
+// time's three forms once per transaction, and the schema and table names
+// once per run of events of one table: each value a block holds would
+// otherwise be an allocation of its own.
+type boxer struct {
+	record.Boxes
+	tsUs              int64
+	tsMs, tsUsB, tsNs any
+	schema, table     string
+	schemaB, tableB   any
+}
+
+// names returns schema and table as interfaces.
+func (b *boxer) names(schema, table string) (any, any) {
+	if b == nil {
+		return schema, table
+	}
+	if b.schemaB == nil || b.schema != schema || b.table != table {
+		b.schema, b.table, b.schemaB, b.tableB = schema, table, schema, table
+	}
+	return b.schemaB, b.tableB
+}
+
+// constant returns s, one of the fixed strings an event holds, as an
+// interface without an allocation.
+func constant(s string) any {
+	switch s {
+	case opCreate:
+		return opCreate
+	case opUpdate:
+		return opUpdate
+	case opDelete:
+		return opDelete
+	case opRead:
+		return opRead
+	case opTruncate:
+		return opTruncate
+	case "false":
+		return "false"
+	case "true":
+		return "true"
+	case "last":
+		return "last"
+	case "incremental":
+		return "incremental"
+	}
+	return s
+}
+
+func (b *boxer) int64(v int64) any {
+	if b == nil {
+		return v
+	}
+	return b.Int64(v)
+}
+
+// commitTime returns tsUs as ts_ms, ts_us and ts_ns.
+func (b *boxer) commitTime(tsUs int64) (ms, us, ns any) {
+	if b == nil {
+		return tsUs / 1000, tsUs, tsUs * 1000
+	}
+	if b.tsMs == nil || b.tsUs != tsUs {
+		b.tsUs, b.tsMs, b.tsUsB, b.tsNs = tsUs, b.Int64(tsUs/1000), b.Int64(tsUs), b.Int64(tsUs*1000)
+	}
+	return b.tsMs, b.tsUsB, b.tsNs
 }
 
 func (e *emitter) sourceStruct(s source) *record.Struct {
+	ms, us, ns := s.box.commitTime(s.tsUs)
+	schema, table := s.box.names(s.schema, s.table)
 	st := record.NewStruct(sourceSchema).
-		Put("version", Version).
-		Put("connector", connectorName).
-		Put("name", e.cfg.prefix).
-		Put("ts_ms", s.tsUs/1000).
-		Put("snapshot", s.snapshot).
-		Put("db", e.cfg.dbname).
-		Put("ts_us", s.tsUs).
-		Put("ts_ns", s.tsUs*1000).
-		Put("schema", s.schema).
-		Put("table", s.table)
+		PutAt(srcVersion, Version).
+		PutAt(srcConnector, connectorName).
+		PutAt(srcName, e.prefix).
+		PutAt(srcTsMs, ms).
+		PutAt(srcSnapshot, constant(s.snapshot)).
+		PutAt(srcDB, e.dbname).
+		PutAt(srcTsUs, us).
+		PutAt(srcTsNs, ns).
+		PutAt(srcSchema, schema).
+		PutAt(srcTable, table)
 	if s.txID != 0 {
-		st.Put("txId", s.txID)
+		st.PutAt(srcTxID, s.box.int64(s.txID))
 	}
 	if s.lsn != 0 {
-		st.Put("lsn", s.lsn)
-		st.Put("sequence", `["`+strconv.FormatInt(s.lastCommit, 10)+`","`+strconv.FormatInt(s.lsn, 10)+`"]`)
+		st.PutAt(srcLSN, s.box.int64(s.lsn))
+		var b [48]byte
+		seq := append(strconv.AppendInt(append(b[:0], `["`...), s.lastCommit, 10), `","`...)
+		seq = append(strconv.AppendInt(seq, s.lsn, 10), `"]`...)
+		st.PutAt(srcSequence, string(seq))
 	}
 	return st
 }
@@ -117,20 +220,28 @@ type emitter struct {
 	cfg       *config
 	partition map[string]any // {"server": topic.prefix}, shared by all records
 	now       func() int64   // µs since the epoch: the events' ts_ms
+	// prefix and dbname are cfg's topic.prefix and database.dbname, boxed
+	// once for every event's source block.
+	prefix, dbname any
+}
+
+func newEmitter(cfg *config, now func() int64) *emitter {
+	return &emitter{cfg: cfg, partition: map[string]any{PartitionServer: cfg.prefix}, now: now,
+		prefix: cfg.prefix, dbname: cfg.dbname}
 }
 
 func (e *emitter) change(t *table, op string, before, after *record.Struct, src source, offset map[string]any) record.Record {
 	v := record.NewStruct(t.envelope).
-		Put("source", e.sourceStruct(src)).
-		Put("op", op)
+		PutAt(envSource, e.sourceStruct(src)).
+		PutAt(envOp, constant(op))
 	if before != nil {
-		v.Put("before", before)
+		v.PutAt(envBefore, before)
 	}
 	if after != nil {
-		v.Put("after", after)
+		v.PutAt(envAfter, after)
 	}
 	now := e.now()
-	v.Put("ts_ms", now/1000).Put("ts_us", now).Put("ts_ns", now*1000)
+	v.PutAt(envTsMs, src.box.int64(now/1000)).PutAt(envTsUs, src.box.int64(now)).PutAt(envTsNs, src.box.int64(now*1000))
 	r := record.Record{Topic: t.topic, Partition: -1, ValueSchema: t.envelope, Value: v,
 		SourcePartition: e.partition, SourceOffset: offset}
 	keyOf := after

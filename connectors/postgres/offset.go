@@ -83,10 +83,12 @@ func parseOffset(off map[string]any) (resumePoint, error) {
 	return resumePoint{pos: position{commit: pglogrepl.LSN(commit), seq: seq}, snapshotDone: true, signal: signal}, nil
 }
 
-func streamOffset(commit, lsn pglogrepl.LSN, seq int64, xid uint32, tsUs int64) map[string]any {
+// streamOffset is a streamed event's source offset; b (nil: none) boxes its
+// numbers.
+func streamOffset(b *boxer, commit, lsn pglogrepl.LSN, seq int64, xid uint32, tsUs int64) map[string]any {
 	return map[string]any{
-		OffsetLSNCommit: int64(commit), OffsetLSN: int64(lsn), OffsetSeq: seq,
-		OffsetTxID: int64(xid), OffsetTsUsec: tsUs,
+		OffsetLSNCommit: b.int64(int64(commit)), OffsetLSN: b.int64(int64(lsn)), OffsetSeq: b.int64(seq),
+		OffsetTxID: b.int64(int64(xid)), OffsetTsUsec: b.int64(tsUs),
 	}
 }
 

@@ -39,6 +39,7 @@ type reader struct {
 	signals      <-chan kafkaSignal
 	signalOffset int64
 	resume       position // the last position handed out: a restart skips up to it
+	box          boxer    // boxes the values of the events this goroutine makes
 	tx           struct {
 		open   bool
 		commit pglogrepl.LSN
@@ -218,19 +219,33 @@ func (r *reader) streamOnce(ctx context.Context) error {
 			return err
 		}
 	}
-	// One receive context per tick, not per message: a context per
-	// message was a tenth of the plugin's CPU under load. Each receive
-	// still waits at most a tick, so housekeeping runs at least that often.
-	var rc receiveCtx
-	defer rc.stop()
+	// Receives wait under a read deadline on the connection, renewed each
+	// tick, not under a context: pgconn watches a context per receive (a
+	// context.AfterFunc each), a tenth of the plugin's CPU under load.
+	// Stop reaches a blocked receive through one AfterFunc per stream,
+	// which moves the deadline to now; a renewal after it sees ctx done.
+	nc := r.repl.Conn()
+	defer context.AfterFunc(ctx, func() { _ = nc.SetReadDeadline(time.Now()) })()
+	defer func() { _ = nc.SetReadDeadline(time.Time{}) }()
+	var deadline time.Time
 	for {
-		if err := r.housekeeping(ctx); err != nil {
+		now := time.Now()
+		if err := r.housekeeping(ctx, now); err != nil {
 			return err
 		}
-		msg, err := r.repl.ReceiveMessage(rc.get(ctx, r.tick()))
+		if now.After(deadline) {
+			deadline = now.Add(r.tick())
+			if err := nc.SetReadDeadline(deadline); err != nil {
+				return fmt.Errorf("receive from slot %q: %w", r.cfg.slot, err)
+			}
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+		}
+		msg, err := r.repl.ReceiveMessage(context.Background())
 		if err != nil {
 			if pgconn.Timeout(err) && ctx.Err() == nil {
-				rc.stop()
+				deadline = time.Time{}
 				continue
 			}
 			return r.classify(fmt.Errorf("receive from slot %q: %w", r.cfg.slot, err))
@@ -239,28 +254,6 @@ func (r *reader) streamOnce(ctx context.Context) error {
 			return r.classify(err)
 		}
 	}
-}
-
-// receiveCtx is the context receives wait under: one per tick, renewed
-// once it has expired (or after stop).
-type receiveCtx struct {
-	ctx    context.Context
-	cancel context.CancelFunc
-}
-
-func (c *receiveCtx) get(parent context.Context, tick time.Duration) context.Context {
-	if c.ctx == nil || c.ctx.Err() != nil {
-		c.stop()
-		c.ctx, c.cancel = context.WithTimeout(parent, tick)
-	}
-	return c.ctx
-}
-
-func (c *receiveCtx) stop() {
-	if c.cancel != nil {
-		c.cancel()
-	}
-	c.ctx, c.cancel = nil, nil
 }
 
 // classify marks server errors that mean the slot cannot serve us.
@@ -278,13 +271,12 @@ func (r *reader) classify(err error) error {
 
 // housekeeping acts on kafka signals and sends status updates and
 // heartbeats when due.
-func (r *reader) housekeeping(ctx context.Context) error {
+func (r *reader) housekeeping(ctx context.Context, now time.Time) error {
 	if r.signals != nil {
 		if err := r.kafkaSignals(ctx); err != nil {
 			return err
 		}
 	}
-	now := time.Now()
 	flush := r.prog.flush()
 	periodic := now.Sub(r.lastStatus) >= r.cfg.statusInterval
 	if flush > r.sentFlush || periodic {

@@ -153,6 +153,7 @@ type snapshotWorker struct {
 	cp   pglogrepl.LSN
 	tsUs int64
 	out  chan<- record.Record
+	box  boxer // boxes the values of this worker's events
 }
 
 // table reads one table: with a primary key in key order,
@@ -231,7 +232,7 @@ func (w *snapshotWorker) query(ctx context.Context, t *table, q string, params [
 			rr.Close()
 			return n, nil, err
 		}
-		src := source{tsUs: w.tsUs, snapshot: "true", schema: t.rel.schema, table: t.rel.name, lsn: int64(w.cp)}
+		src := source{tsUs: w.tsUs, snapshot: "true", schema: t.rel.schema, table: t.rel.name, lsn: int64(w.cp), box: &w.box}
 		off := map[string]any{OffsetSnapshot: true, OffsetLastSnap: false,
 			OffsetLSN: int64(w.cp), OffsetLSNCommit: int64(w.cp), OffsetSeq: int64(0), OffsetTsUsec: w.tsUs}
 		select {

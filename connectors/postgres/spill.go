@@ -211,11 +211,7 @@ func (r *reader) v2(ctx context.Context, lsn pglogrepl.LSN, data []byte) error {
 	if r.inStream != nil {
 		return r.inStream.add(lsn, data)
 	}
-	m, err := pglogrepl.ParseV2(data, false)
-	if err != nil {
-		return fmt.Errorf("parse pgoutput message at %s: %w", lsn, err)
-	}
-	return r.logical(ctx, lsn, v1(m))
+	return r.message(ctx, lsn, data, false)
 }
 
 func (r *reader) streamControl(ctx context.Context, m pglogrepl.Message) error {
@@ -256,11 +252,7 @@ func (r *reader) streamControl(ctx context.Context, m pglogrepl.Message) error {
 		r.tx.open, r.tx.commit, r.tx.xid, r.tx.seq = true, m.CommitLSN, m.Xid, 0
 		r.tx.tsUs = m.CommitTime.UnixMicro()
 		err := s.replay(func(lsn pglogrepl.LSN, data []byte) error {
-			msg, err := pglogrepl.ParseV2(data, true)
-			if err != nil {
-				return fmt.Errorf("parse streamed pgoutput message at %s: %w", lsn, err)
-			}
-			return r.logical(ctx, lsn, v1(msg))
+			return r.message(ctx, lsn, data, true)
 		})
 		if err != nil {
 			return err
@@ -277,12 +269,6 @@ func v1(m pglogrepl.Message) pglogrepl.Message {
 	switch m := m.(type) {
 	case *pglogrepl.RelationMessageV2:
 		return &m.RelationMessage
-	case *pglogrepl.InsertMessageV2:
-		return &m.InsertMessage
-	case *pglogrepl.UpdateMessageV2:
-		return &m.UpdateMessage
-	case *pglogrepl.DeleteMessageV2:
-		return &m.DeleteMessage
 	case *pglogrepl.TruncateMessageV2:
 		return &m.TruncateMessage
 	case *pglogrepl.LogicalDecodingMessageV2:

@@ -47,11 +47,7 @@ func (r *reader) handle(ctx context.Context, msg pgproto3.BackendMessage) error 
 		if r.proto2 {
 			return r.v2(ctx, x.WALStart, x.WALData)
 		}
-		m, err := pglogrepl.Parse(x.WALData)
-		if err != nil {
-			return fmt.Errorf("parse pgoutput message at %s: %w", x.WALStart, err)
-		}
-		return r.logical(ctx, x.WALStart, m)
+		return r.message(ctx, x.WALStart, x.WALData, false)
 	}
 	return nil
 }
@@ -67,34 +63,6 @@ func (r *reader) logical(ctx context.Context, lsn pglogrepl.LSN, m pglogrepl.Mes
 		r.lastCommit = m.CommitLSN
 	case *pglogrepl.RelationMessage:
 		return r.relation(ctx, m)
-	case *pglogrepl.InsertMessage:
-		t, err := r.table(m.RelationID)
-		if t == nil || err != nil {
-			return err
-		}
-		if m.RelationID == r.signalOID {
-			return r.signal(ctx, lsn, t, tuple(m.Tuple))
-		}
-		after, err := t.row(tuple(m.Tuple), r.cfg.placeholder)
-		if err != nil {
-			return err
-		}
-		return r.change(ctx, t, lsn, opCreate, nil, after)
-	case *pglogrepl.UpdateMessage:
-		if m.RelationID == r.signalOID {
-			return nil
-		}
-		return r.update(ctx, lsn, m)
-	case *pglogrepl.DeleteMessage:
-		t, err := r.table(m.RelationID)
-		if t == nil || err != nil || m.RelationID == r.signalOID {
-			return err
-		}
-		before, err := t.row(tuple(m.OldTuple), r.cfg.placeholder)
-		if err != nil {
-			return err
-		}
-		return r.change(ctx, t, lsn, opDelete, before, nil)
 	case *pglogrepl.TruncateMessage:
 		for _, id := range m.RelationIDs {
 			t, err := r.table(id)
@@ -119,7 +87,7 @@ func (r *reader) logical(ctx context.Context, lsn pglogrepl.LSN, m pglogrepl.Mes
 		ts := r.emit.now()
 		pos := position{commit: m.LSN, seq: 1}
 		src := source{tsUs: ts, snapshot: "false", lsn: int64(m.LSN), lastCommit: int64(r.lastCommit)}
-		off := streamOffset(m.LSN, m.LSN, 1, 0, ts)
+		off := streamOffset(nil, m.LSN, m.LSN, 1, 0, ts)
 		return r.push(ctx, r.emit.message(m.Prefix, bytes.Clone(m.Content), src, off), pos)
 	}
 	return nil
@@ -158,36 +126,6 @@ func (r *reader) relation(ctx context.Context, m *pglogrepl.RelationMessage) err
 	return nil
 }
 
-func (r *reader) update(ctx context.Context, lsn pglogrepl.LSN, m *pglogrepl.UpdateMessage) error {
-	t, err := r.table(m.RelationID)
-	if t == nil || err != nil {
-		return err
-	}
-	after, err := t.row(tuple(m.NewTuple), r.cfg.placeholder)
-	if err != nil {
-		return err
-	}
-	var old *record.Struct
-	if m.OldTuple != nil && m.OldTupleType != pglogrepl.UpdateMessageTupleTypeNone {
-		if old, err = t.row(tuple(m.OldTuple), r.cfg.placeholder); err != nil {
-			return err
-		}
-	}
-	if old != nil && t.keySchema != nil && !t.key(old).Equal(t.key(after)) {
-		// The key changed: Debezium's delete (+ tombstone) of the old key,
-		// then a create of the new one.
-		if err := r.change(ctx, t, lsn, opDelete, old, nil); err != nil {
-			return err
-		}
-		return r.change(ctx, t, lsn, opCreate, nil, after)
-	}
-	var before *record.Struct
-	if m.OldTupleType == pglogrepl.UpdateMessageTupleTypeOld { // REPLICA IDENTITY FULL
-		before = old
-	}
-	return r.change(ctx, t, lsn, opUpdate, before, after)
-}
-
 // change emits one change event (and the tombstone after a delete).
 func (r *reader) change(ctx context.Context, t *table, lsn pglogrepl.LSN, op string, before, after *record.Struct) error {
 	if r.inc != nil {
@@ -211,8 +149,8 @@ func (r *reader) next(lsn pglogrepl.LSN, rel relation) (position, source, map[st
 	r.tx.seq++
 	pos := position{commit: r.tx.commit, seq: r.tx.seq}
 	src := source{tsUs: r.tx.tsUs, snapshot: "false", schema: rel.schema, table: rel.name,
-		txID: int64(r.tx.xid), lsn: int64(lsn), lastCommit: int64(r.lastCommit)}
-	return pos, src, streamOffset(r.tx.commit, lsn, r.tx.seq, r.tx.xid, r.tx.tsUs)
+		txID: int64(r.tx.xid), lsn: int64(lsn), lastCommit: int64(r.lastCommit), box: &r.box}
+	return pos, src, streamOffset(&r.box, r.tx.commit, lsn, r.tx.seq, r.tx.xid, r.tx.tsUs)
 }
 
 // push hands a record out unless a restart already did (pos at or below
@@ -227,15 +165,4 @@ func (r *reader) push(ctx context.Context, rec record.Record, pos position) erro
 	r.resume = pos
 	r.prog.pushed(pos)
 	return nil
-}
-
-func tuple(td *pglogrepl.TupleData) []tupleCol {
-	if td == nil {
-		return nil
-	}
-	out := make([]tupleCol, len(td.Columns))
-	for i, c := range td.Columns {
-		out[i] = tupleCol{kind: c.DataType, text: string(c.Data)}
-	}
-	return out
 }

@@ -134,13 +134,6 @@ func (t *table) valueFields() []int {
 	return out
 }
 
-// tupleCol is one column of a row as received: kind 'n' null, 'u'
-// unchanged TOASTed value (not sent), 't' text.
-type tupleCol struct {
-	kind byte
-	text string
-}
-
 // row decodes a tuple into the Value struct; with keyOnly the tuple is a
 // replica-identity key (other columns null and filled Debezium's way).
 func (t *table) row(tuple []tupleCol, placeholder string) (*record.Struct, error) {

@@ -66,8 +66,7 @@ func (t *task) Open(ctx context.Context, committed []sdk.SourceOffset) error {
 	t.out = make(chan record.Record, t.cfg.queueSize)
 	r := &reader{
 		cfg: t.cfg, prog: t.prog, out: t.out, tables: map[uint32]*table{}, streams: map[uint32]*spill{}, signalOffset: -1,
-		emit: &emitter{cfg: t.cfg, partition: map[string]any{PartitionServer: t.cfg.prefix},
-			now: func() int64 { return time.Now().UnixMicro() }},
+		emit: newEmitter(t.cfg, func() int64 { return time.Now().UnixMicro() }),
 	}
 	if resume != nil {
 		r.signalOffset = resume.signal
