@@ -49,6 +49,7 @@ type JSONConverter struct {
 	// one's buffer is allocated for it at once instead of growing from
 	// nothing (a 1 KB value took ten allocations and copies).
 	lastSize atomic.Int64
+	keys     *keyCache // nil when schemas.cache.size is 0
 
 	mu struct {
 		sync.Mutex
@@ -70,6 +71,9 @@ func newJSONConverter(isKey bool, props map[string]string) (*JSONConverter, erro
 		replaceNull:    cfg["replace.null.with.default"] == "true",
 		cacheSize:      max(size, 0),
 	}
+	if c.cacheSize > 0 {
+		c.keys = &keyCache{max: int64(c.cacheSize)}
+	}
 	c.mu.toJSON = make(map[*record.Schema][]byte)
 	c.mu.toSchema = make(map[string]*record.Schema)
 	return c, nil
@@ -81,7 +85,7 @@ func (c *JSONConverter) FromRecord(topic string, schema *record.Schema, value an
 		return nil, nil // a tombstone stays a tombstone
 	}
 	last := int(c.lastSize.Load())
-	w := jsonWriter{numericDecimal: c.numericDecimal, replaceNull: c.replaceNull, buf: make([]byte, 0, last+last/8+16)}
+	w := jsonWriter{numericDecimal: c.numericDecimal, replaceNull: c.replaceNull, keys: c.keys, buf: make([]byte, 0, last+last/8+16)}
 	defer func() { c.lastSize.Store(int64(len(w.buf))) }()
 	if !c.schemasEnabled {
 		if err := w.value(schema, value); err != nil {

@@ -203,6 +203,35 @@ func TestJSONSchemaCache(t *testing.T) {
 	}
 }
 
+// TestJSONFieldKeys: struct values are written the same with the field-key
+// cache as without it (schemas.cache.size=0), for names that need escaping
+// too, and the cache stays within schemas.cache.size.
+func TestJSONFieldKeys(t *testing.T) {
+	inner := record.NewStructSchema("in").Field(`q"uote`, record.StringSchema()).Field("é\n\t", record.Int64Schema()).Build()
+	outer := record.NewStructSchema("out").Field("in", inner).Field("\u0001", record.OptionalStringSchema()).Build()
+	v := record.NewStruct(outer).Put("in", record.NewStruct(inner).Put(`q"uote`, "x").Put("é\n\t", int64(5))).Put("\u0001", "y")
+	for _, schemas := range []string{"true", "false"} {
+		cached := mustNew(t, "json", map[string]string{"schemas.enable": schemas, "schemas.cache.size": "1"}).(*JSONConverter)
+		plain := mustNew(t, "json", map[string]string{"schemas.enable": schemas, "schemas.cache.size": "0"}).(*JSONConverter)
+		want, err := plain.FromRecord("t", outer, v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 3 {
+			got, err := cached.FromRecord("t", outer, v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(got) != string(want) {
+				t.Fatalf("schemas.enable=%s: with the key cache\n%s\nwithout\n%s", schemas, got, want)
+			}
+		}
+		if n := cached.keys.n.Load(); n > 1 {
+			t.Errorf("key cache holds %d schemas, schemas.cache.size is 1", n)
+		}
+	}
+}
+
 func TestNew(t *testing.T) {
 	for _, class := range []string{JSONClass, "JsonConverter", "json", StringClass, "string", ByteArrayClass, "bytes", "ByteArrayConverter"} {
 		if _, err := New(class, true, nil); err != nil {

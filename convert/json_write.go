@@ -6,6 +6,8 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -17,6 +19,37 @@ type jsonWriter struct {
 	buf            []byte
 	numericDecimal bool
 	replaceNull    bool
+	keys           *keyCache // nil: each key is escaped as it is written
+}
+
+// keyCache holds struct schemas' field names as JSON object keys, quoted,
+// escaped and followed by ':', made once per schema rather than once per
+// value (escaping the keys was a quarter of writing a CDC event). Schemas
+// are keyed by pointer, as JsonConverter's schema cache is; at max entries
+// it starts over.
+type keyCache struct {
+	m   sync.Map // *record.Schema → []string
+	n   atomic.Int64
+	max int64
+}
+
+func (k *keyCache) get(s *record.Schema) []string {
+	if v, ok := k.m.Load(s); ok {
+		return v.([]string)
+	}
+	var w jsonWriter
+	keys := make([]string, len(s.Fields))
+	for i, f := range s.Fields {
+		w.buf = w.buf[:0]
+		w.string(f.Name)
+		keys[i] = string(append(w.buf, ':'))
+	}
+	if k.n.Add(1) > k.max {
+		k.m.Clear()
+		k.n.Store(1)
+	}
+	k.m.Store(s, keys)
+	return keys
 }
 
 // jsonTypeName is the "type" Kafka's JsonSchema writes: float32 and float64
@@ -242,12 +275,20 @@ func (w *jsonWriter) value(s *record.Schema, v any) error {
 			return dataErr("mismatching schema: struct has %s, schema is %s", st.Schema(), s)
 		}
 		w.buf = append(w.buf, '{')
+		var keys []string
+		if w.keys != nil {
+			keys = w.keys.get(s)
+		}
 		for i, f := range s.Fields {
 			if i > 0 {
 				w.buf = append(w.buf, ',')
 			}
-			w.string(f.Name)
-			w.buf = append(w.buf, ':')
+			if keys != nil {
+				w.buf = append(w.buf, keys[i]...)
+			} else {
+				w.string(f.Name)
+				w.buf = append(w.buf, ':')
+			}
 			if err := w.value(f.Schema, st.RawAt(i)); err != nil {
 				return at(err, f.Name)
 			}
