@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -21,6 +22,7 @@ import (
 
 	"github.com/sluicehq/sluice/connectors/postgres/pgtest"
 	"github.com/sluicehq/sluice/test/internal/brokerproc"
+	"github.com/sluicehq/sluice/test/internal/procs"
 )
 
 var (
@@ -29,6 +31,7 @@ var (
 	streamWriters = flag.Int("cdc-writers", 4, "concurrent writer connections of the streaming workload")
 	latencyRate   = flag.Int("cdc-latency-rate", 10_000, "changes/s committed during the latency workload (e); 0 skips it")
 	latencyFor    = flag.Duration("cdc-latency-duration", 15*time.Second, "length of the latency workload")
+	streamRounds  = flag.Int("cdc-rounds", 3, "rounds of the streaming workload: the connector and pg_recvlogical take turns, medians compared")
 	withConduit   = flag.Bool("cdc-conduit", true, "run the Conduit peer (d)")
 )
 
@@ -63,7 +66,7 @@ func BenchmarkPostgresCDC(b *testing.B) {
 			benchSnapshot(b, bin, brk.Addr, adm, conn, db, conduitBin)
 		}
 		if *streamEvents > 0 {
-			benchStream(b, bin, brk.Addr, adm, conn, db, conduitBin)
+			benchStream(b, bin, brk, adm, conn, db, conduitBin)
 		}
 		if *latencyRate > 0 {
 			benchLatency(b, bin, brk.Addr, adm, conn, db)
@@ -120,17 +123,31 @@ func benchSnapshot(b *testing.B, bin, brokerAddr string, adm *kadm.Client, conn 
 }
 
 // benchStream is workloads (b), (c) and (d): the WAL of one load, drained
-// by each consumer from a slot of its own created before the load.
-func benchStream(b *testing.B, bin, brokerAddr string, adm *kadm.Client, conn *pgx.Conn, db, conduitBin string) {
+// by each consumer from a slot of its own created before the load. The
+// connector and pg_recvlogical take turns, -cdc-rounds times, after one
+// untimed pg_recvlogical pass that brings the WAL into the page cache:
+// the medians are compared, and each round's pair ran side by side in
+// time, so a slower stretch of the machine weighs on both.
+func benchStream(b *testing.B, bin string, brk *brokerproc.Broker, adm *kadm.Client, conn *pgx.Conn, db, conduitBin string) {
 	const base = 10_000
 	exec1(b, conn, `CREATE TABLE stream_items (id bigint PRIMARY KEY, seq bigint NOT NULL, payload text NOT NULL, ts bigint NOT NULL)`)
 	exec1(b, conn, `INSERT INTO stream_items SELECT g, g, repeat('p', 200), 0 FROM generate_series(1, $1::bigint) g`, base)
 	pub := db + "_stream"
 	exec1(b, conn, `CREATE PUBLICATION `+pub+` FOR TABLE stream_items`)
-	slots := map[string]string{"sluice": db + "_s_sl", "recv": db + "_s_recv", "recv2": db + "_s_recv2", "conduit": db + "_s_cd"}
+	rounds := max(1, *streamRounds)
+	slots := []string{db + "_s_warm", db + "_s_cd"}
+	slot := func(who string, round int) string { return fmt.Sprintf("%s_s_%s%d", db, who, round) }
+	for i := range rounds {
+		slots = append(slots, slot("sl", i), slot("recv", i))
+	}
 	for _, s := range slots {
 		exec1(b, conn, `SELECT pg_create_logical_replication_slot($1, 'pgoutput')`, s)
 	}
+	b.Cleanup(func() {
+		for _, s := range slots {
+			_, _ = conn.Exec(context.Background(), `SELECT pg_drop_replication_slot($1) WHERE NOT (SELECT active FROM pg_replication_slots WHERE slot_name = $1)`, s)
+		}
+	})
 
 	// The load: each transaction updates 3 existing rows and inserts 2.
 	var next, events atomic.Int64
@@ -185,51 +202,77 @@ func benchStream(b *testing.B, bin, brokerAddr string, adm *kadm.Client, conn *p
 	say("cdcbench stream: %d writers committed %d changes (3 updates + 2 inserts per transaction) in %s: %.0f changes/s written; WAL end %s",
 		*streamWriters, total, loadTime.Round(time.Millisecond), float64(total)/loadTime.Seconds(), endLSN)
 
-	// (c) the ceiling: pg_recvlogical with pgoutput to /dev/null, twice
-	// from two slots of the same WAL; the faster run counts. The first
-	// run reads the WAL from disk when the load pushed it out of the page
-	// cache, the second as (b) will, from memory: one run alone moved the
-	// ceiling by ±30 % from one benchmark to the next.
+	walsenders := func() []int { return procs.Children(0, "walsender") }
+	// (c) the ceiling: pg_recvlogical with pgoutput to /dev/null.
 	recv := "/usr/lib/postgresql/15/bin/pg_recvlogical"
 	if p, err := exec.LookPath("pg_recvlogical"); err == nil {
 		recv = p
 	}
-	var ceiling float64
-	for i, slot := range []string{slots["recv"], slots["recv2"]} {
+	recvRun := func(slot string) (time.Duration, []groupCPU, error) {
 		cmd := exec.Command(recv, "-h", "127.0.0.1", "-p", "5432", "-U", "postgres", "-d", db, "-S", slot, "--start",
 			"-E", endLSN, "-o", "proto_version=1", "-o", "publication_names="+pub, "-f", "/dev/null", "-n", "-F", "0")
 		cmd.Env = append(os.Environ(), "PGPASSWORD="+pgtest.Password())
-		start = time.Now()
-		if out, err := cmd.CombinedOutput(); err != nil {
-			say("cdcbench (c) stream pg_recvlogical: failed: %v: %s", err, out)
-			continue
+		var out strings.Builder
+		cmd.Stdout, cmd.Stderr = &out, &out
+		start := time.Now()
+		if err := cmd.Start(); err != nil {
+			return 0, nil, err
 		}
+		cw := watchCPU("walsender", walsenders, "pg_recvlogical", pids(cmd.Process.Pid))
+		err := cmd.Wait()
 		el := time.Since(start)
-		rate := float64(total) / el.Seconds()
-		ceiling = max(ceiling, rate)
-		say("cdcbench (c) stream pg_recvlogical (pgoutput, to /dev/null), run %d of 2: %d events in %s: %.0f events/s", i+1, total, el.Round(time.Millisecond), rate)
+		cpu := cw.end()
+		if err != nil {
+			return 0, nil, fmt.Errorf("%v: %s", err, out.String())
+		}
+		return el, cpu, nil
 	}
-	if ceiling > 0 {
-		b.ReportMetric(ceiling, "pg_recvlogical-events/s")
+	if _, _, err := recvRun(slots[0]); err != nil {
+		b.Fatalf("pg_recvlogical: %v", err)
 	}
 
-	// (b) the connector into the broker.
-	topic := "ss.public.stream_items"
-	createTopic(b, adm, topic)
-	start = time.Now()
-	w := startSluice(b, bin, brokerAddr, connectorProps(db, "ss", "snapshot.mode", "no_data",
-		"table.include.list", "public.stream_items", "slot.name", slots["sluice"], "publication.name", pub,
-		"publication.autocreate.mode", "disabled"))
-	first := waitRecords(b, adm, topic, total, 10*time.Minute, w.failed("ss"))
-	el := time.Since(start)
-	w.stop()
-	sl := float64(total) / el.Seconds()
-	steady := fmt.Sprintf("; steady %.0f events/s after %s to the first record", float64(total)/time.Since(first).Seconds(), first.Sub(start).Round(time.Millisecond))
-	ratio := ""
-	if ceiling > 0 {
-		ratio = fmt.Sprintf("; %.0f%% of pg_recvlogical (goal >= 70%%)", 100*sl/ceiling)
+	// (b) the connector into the broker, in a standalone worker of this
+	// process with the connector in a plugin subprocess.
+	sluiceRun := func(round int) (el time.Duration, steady string, cpu []groupCPU) {
+		prefix := fmt.Sprintf("ss%d", round)
+		topic := prefix + ".public.stream_items"
+		createTopic(b, adm, topic)
+		cw := watchCPU("walsender", walsenders, "plugin", func() []int { return procs.Children(os.Getpid(), "plugin", "serve", "PostgresCdcSource") },
+			"worker", pids(os.Getpid()), "broker", pids(brk.Pid()))
+		stopProfile := profileWorker(b, fmt.Sprintf("stream-%d", round))
+		start := time.Now()
+		w := startSluice(b, bin, brk.Addr, connectorProps(db, prefix, "snapshot.mode", "no_data",
+			"table.include.list", "public.stream_items", "slot.name", slot("sl", round), "publication.name", pub,
+			"publication.autocreate.mode", "disabled"))
+		first := waitRecords(b, adm, topic, total, 10*time.Minute, w.failed(prefix))
+		el = time.Since(start)
+		cpu = cw.end()
+		stopProfile()
+		w.stop()
+		return el, fmt.Sprintf("steady %.0f events/s after %s to the first record", float64(total)/time.Since(first).Seconds(), first.Sub(start).Round(time.Millisecond)), cpu
 	}
-	say("cdcbench (b) stream sluice: %d events in %s: %.0f events/s%s%s", total, el.Round(time.Millisecond), sl, ratio, steady)
+
+	var recvRates, slRates []float64
+	for i := range rounds {
+		el, cpu, err := recvRun(slot("recv", i))
+		if err != nil {
+			b.Fatalf("pg_recvlogical: %v", err)
+		}
+		rr := float64(total) / el.Seconds()
+		recvRates = append(recvRates, rr)
+		say("cdcbench (c) stream pg_recvlogical (pgoutput, to /dev/null), round %d of %d: %d events in %s: %.0f events/s; %s",
+			i+1, rounds, total, el.Round(time.Millisecond), rr, perEvent(cpu, total))
+
+		el, steady, cpu := sluiceRun(i)
+		sr := float64(total) / el.Seconds()
+		slRates = append(slRates, sr)
+		say("cdcbench (b) stream sluice, round %d of %d: %d events in %s: %.0f events/s, %.0f%% of this round's pg_recvlogical; %s; %s",
+			i+1, rounds, total, el.Round(time.Millisecond), sr, 100*sr/rr, steady, perEvent(cpu, total))
+	}
+	ceiling, sl := median(recvRates), median(slRates)
+	say("cdcbench (b) stream sluice: median %.0f events/s over %d rounds (%.0f to %.0f); pg_recvlogical median %.0f events/s (%.0f to %.0f): %.0f%% (goal >= 70%%)",
+		sl, rounds, slices.Min(slRates), slices.Max(slRates), ceiling, slices.Min(recvRates), slices.Max(recvRates), 100*sl/ceiling)
+	b.ReportMetric(ceiling, "pg_recvlogical-events/s")
 	b.ReportMetric(sl, "stream-events/s")
 
 	// (d) Conduit from its own slot of the same WAL.
@@ -237,18 +280,25 @@ func benchStream(b *testing.B, bin, brokerAddr string, adm *kadm.Client, conn *p
 		topic := "conduit_stream"
 		createTopic(b, adm, topic)
 		start = time.Now()
-		c := startConduit(b, conduitBin, conduitPipeline(db, "stream_items", slots["conduit"], pub, "never", brokerAddr, topic))
+		c := startConduit(b, conduitBin, conduitPipeline(db, "stream_items", slots[1], pub, "never", brk.Addr, topic))
+		cw := watchCPU("walsender", walsenders, "conduit", pids(c.cmd.Process.Pid), "broker", pids(brk.Pid()))
 		first := waitRecords(b, adm, topic, total, 10*time.Minute, c.failed)
 		el := time.Since(start)
+		cpu := cw.end()
 		c.stop()
 		cd := float64(total) / el.Seconds()
-		say("cdcbench (d) stream conduit: %d events in %s: %.0f events/s; sluice/conduit %.2fx (goal >= 1.5x); steady %.0f events/s after %s to the first record",
-			total, el.Round(time.Millisecond), cd, sl/cd, float64(total)/time.Since(first).Seconds(), first.Sub(start).Round(time.Millisecond))
+		say("cdcbench (d) stream conduit: %d events in %s: %.0f events/s; sluice (median)/conduit %.2fx (goal >= 1.5x); steady %.0f events/s after %s to the first record; %s",
+			total, el.Round(time.Millisecond), cd, sl/cd, float64(total)/time.Since(first).Seconds(), first.Sub(start).Round(time.Millisecond), perEvent(cpu, total))
 		b.ReportMetric(cd, "conduit-stream-events/s")
 	}
-	for _, s := range slots {
-		_, _ = conn.Exec(context.Background(), `SELECT pg_drop_replication_slot($1) WHERE NOT (SELECT active FROM pg_replication_slots WHERE slot_name = $1)`, s)
+}
+
+func median(xs []float64) float64 {
+	s := slices.Sorted(slices.Values(xs))
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
 	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
 // benchLatency is workload (e).

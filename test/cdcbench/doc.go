@@ -8,12 +8,14 @@
 // topic's end offsets hold every row;
 // (b) streaming: concurrent writers commit -cdc-stream-events inserts and
 // updates (pgbench-like: 3 updates and 2 inserts per transaction) while
-// three slots, created before the load, hold the WAL; then each consumer
-// drains the same WAL: (b) the connector into the broker, (c)
-// pg_recvlogical with pgoutput to /dev/null (the ceiling of what the
-// server can emit), (d) Conduit v0.14's built-in Postgres source into the
-// same broker through its Kafka destination (test/scripts/conduit.sh builds
-// it; it also runs the snapshot of (a));
+// slots, created before the load, hold the WAL; then consumers drain the
+// same WAL, each from a slot of its own: (b) the connector into the
+// broker and (c) pg_recvlogical with pgoutput to /dev/null (the ceiling of
+// what the server can emit) take turns for -cdc-rounds rounds, after one
+// untimed pg_recvlogical pass that brings the WAL into the page cache, and
+// their medians are compared; (d) Conduit v0.14's built-in Postgres source
+// into the same broker through its Kafka destination (test/scripts/conduit.sh
+// builds it; it also runs the snapshot of (a));
 // (e) latency from commit to readable: writers commit -cdc-latency-rate
 // changes/s, each row stamped with clock_timestamp() at insert (its
 // transaction commits microseconds later), a consumer compares the stamp
@@ -21,7 +23,13 @@
 // warm-up.
 //
 // Each figure is one line, naming the workload, the figure and the unit;
-// the machine's load average is printed first. The PostgreSQL server is
+// the machine's load average is printed first. Streaming lines also give
+// the CPU time per event of each process involved (the walsender, the
+// plugin, the worker, the broker; pg_recvlogical; Conduit), read from
+// /proc every 10 ms: on a machine of few cores the rate is bounded by their
+// sum. CDC_BENCH_CPUPROFILE=/tmp/x writes a CPU profile of the worker for
+// each round of (b) to /tmp/x-stream-N.prof (SLUICE_PLUGIN_CPUPROFILE
+// does the same for the plugin process). The PostgreSQL server is
 // the shared local one (test/scripts/postgres.sh): the benchmark uses a
 // database of its own and drops it with its slots.
 package cdcbench

@@ -15,6 +15,17 @@ import (
 // ChildPID finds a process started by parent whose command line holds args
 // (in that order), by scanning /proc; 0 when there is none.
 func ChildPID(parent int, args ...string) int {
+	if pids := Children(parent, args...); len(pids) > 0 {
+		return pids[0]
+	}
+	return 0
+}
+
+// Children finds every process started by parent (by anyone when parent
+// is 0) whose command line holds args (in that order), by scanning /proc.
+func Children(parent int, args ...string) []int {
+	var out []int
+	want := strings.Join(args, "\x00")
 	entries, _ := os.ReadDir("/proc")
 	for _, e := range entries {
 		pid, err := strconv.Atoi(e.Name())
@@ -22,7 +33,11 @@ func ChildPID(parent int, args ...string) int {
 			continue
 		}
 		cmdline, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
-		if err != nil || !strings.Contains(string(cmdline), strings.Join(args, "\x00")) {
+		if err != nil || !strings.Contains(string(cmdline), want) {
+			continue
+		}
+		if parent == 0 {
+			out = append(out, pid)
 			continue
 		}
 		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
@@ -32,10 +47,10 @@ func ChildPID(parent int, args ...string) int {
 		// Field 4 of /proc/PID/stat, after the ")" closing the name.
 		fields := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:]))
 		if len(fields) > 1 && fields[1] == strconv.Itoa(parent) {
-			return pid
+			out = append(out, pid)
 		}
 	}
-	return 0
+	return out
 }
 
 // WaitFor polls cond every 50 ms until it holds, failing t when timeout
