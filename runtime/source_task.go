@@ -484,8 +484,13 @@ func (r *sourceRunner) prepare(ctx context.Context, recs []record.Record) (*sour
 	krs := make([]*kgo.Record, 0, len(recs))
 	for i := range recs {
 		rec := &recs[i]
-		out, keep, err := applyChain(r.chain, *rec)
+		var out record.Record
+		var keep bool
 		var kr *kgo.Record
+		err := r.failedInTask(rec)
+		if err == nil {
+			out, keep, err = applyChain(r.chain, *rec)
+		}
 		if err == nil && keep {
 			kr, err = r.conv.toKafka(&out)
 		}
@@ -506,6 +511,21 @@ func (r *sourceRunner) prepare(ctx context.Context, recs []record.Record) (*sour
 		krs = append(krs, kr)
 	}
 	return b, krs, nil
+}
+
+// failedInTask is the failure a record the task marked failed carries
+// (sdk.FailedRecord), at stage TASK_POLL; it takes the mark off rec, which
+// goes to the dead-letter queue as the task made it.
+func (r *sourceRunner) failedInTask(rec *record.Record) error {
+	if len(rec.Headers) == 0 {
+		return nil
+	}
+	rest, err := sdk.RecordError(*rec)
+	if err == nil {
+		return nil
+	}
+	*rec = rest
+	return &stageError{stage: dlq.StageTaskPoll, err: err}
 }
 
 // sourceErrorContext is the error context of a source record that failed

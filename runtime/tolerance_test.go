@@ -307,3 +307,82 @@ func TestErrorHandlingConfigIsValidated(t *testing.T) {
 		t.Fatalf("bad properties %q, want %q\n%v", got, want, err)
 	}
 }
+
+// failingSource marks every record whose position is a multiple of 10 failed
+// (sdk.FailedRecord), as a connector does with a value it cannot map.
+type failingSource struct{ *countingSource }
+
+func (p failingSource) NewTask() sdk.SourceTask {
+	return &failingTask{countingTask{src: p.countingSource}}
+}
+
+type failingTask struct{ countingTask }
+
+func (p *failingTask) Read(ctx context.Context) ([]record.Record, error) {
+	recs, err := p.countingTask.Read(ctx)
+	for i := range recs {
+		if pos, _ := strconv.Atoi(recs[i].Value.(string)); pos%10 == 0 {
+			recs[i].Value = map[string]any{"raw": "{{1,2},{3,4}}", "pos": int64(pos)}
+			recs[i] = sdk.FailedRecord(recs[i], fmt.Errorf("column arr: position %d cannot be mapped", pos))
+		}
+	}
+	return recs, err
+}
+
+// TestSourceFailedRecordsFollowTolerance: records a source task marks
+// failed never reach their topic; under all they go to the DLQ, as the task
+// made them, with stage TASK_POLL and the task's message, and the offsets
+// pass them; under none the task fails with the message.
+func TestSourceFailedRecordsFollowTolerance(t *testing.T) {
+	addr := startBroker(t)
+	src := failingSource{newCountingSource()}
+	w := startWorker(t, workerProps(t, addr), NewInProcess(src), map[string]string{
+		"name": "src", "connector.class": "counting-source", "count": "200", "batch": "30", "source.topics": "out",
+		"value.converter": "org.apache.kafka.connect.json.JsonConverter", "value.converter.schemas.enable": "false",
+		"errors.tolerance": "all", "errors.deadletterqueue.topic.name": "dlq-failed",
+		"errors.deadletterqueue.context.headers.enable": "true",
+	})
+	src.waitCommitted(t, 0, 200)
+	if got := endOffsets(t, addr, "out"); got != 180 {
+		t.Fatalf("out holds %d, want the 180 good records", got)
+	}
+	dead := consumeAll(t, addr, "dlq-failed", 20)
+	for _, kr := range dead {
+		h := headerMap(kr)
+		if h[dlq.HeaderStage] != "TASK_POLL" || h[dlq.HeaderClassName] != "counting-source" ||
+			!strings.Contains(h[dlq.HeaderExceptionMessage], "cannot be mapped") || h[dlq.HeaderTopic] != "out" {
+			t.Errorf("DLQ record %q headers %v", kr.Value, h)
+		}
+		if _, marked := h[sdk.HeaderRecordError]; marked {
+			t.Errorf("DLQ record kept the failure mark: %v", h)
+		}
+		if !strings.Contains(string(kr.Value), `"raw":"{{1,2},{3,4}}"`) {
+			t.Errorf("DLQ record value %q: want the task's raw value", kr.Value)
+		}
+	}
+	w.stop(t)
+
+	src = failingSource{newCountingSource()}
+	w = startWorker(t, workerProps(t, addr, "task.restart.backoff.initial.ms", "60000", "task.restart.backoff.max.ms", "60000"), NewInProcess(src), map[string]string{
+		"name": "src2", "connector.class": "counting-source", "count": "200", "batch": "30", "source.topics": "out2",
+		"value.converter": "org.apache.kafka.connect.json.JsonConverter", "value.converter.schemas.enable": "false",
+	})
+	deadline := time.Now().Add(waitTimeout)
+	for {
+		st := w.Status("src2")
+		if len(st) == 1 && st[0].State == Failed {
+			if !strings.Contains(st[0].Trace, "TASK_POLL") || !strings.Contains(st[0].Trace, "position 0 cannot be mapped") {
+				t.Fatalf("trace %q does not name the stage and the task's message", st[0].Trace)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("status %+v, want FAILED", st)
+		}
+		time.Sleep(10 * time.Millisecond) // status has no change signal in tests
+	}
+	if got := endOffsets(t, addr, "out2"); got != 0 {
+		t.Fatalf("out2 holds %d records: the batch with the failed record was produced", got)
+	}
+	w.stop(t)
+}

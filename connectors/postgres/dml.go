@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/jackc/pglogrepl"
@@ -175,57 +176,58 @@ func (r *reader) message(ctx context.Context, lsn pglogrepl.LSN, data []byte, st
 	return r.logical(ctx, lsn, v1(m))
 }
 
-// dml emits the change events of an Insert, Update or Delete.
+// dml emits the change events of an Insert, Update or Delete. A row with
+// a value the connector cannot map becomes one failed record (unmappable).
 func (r *reader) dml(ctx context.Context, lsn pglogrepl.LSN, d dml) error {
 	t, err := r.table(d.relid)
 	if t == nil || err != nil {
 		return err
 	}
-	isSignal := d.relid == r.signalOID
-	switch d.kind {
-	case 'I':
-		if isSignal {
+	if d.relid == r.signalOID {
+		if d.kind == 'I' {
 			return r.signal(ctx, lsn, t, d.newRow)
 		}
-		after, err := t.row(d.newRow, r.cfg.placeholder)
-		if err != nil {
-			return err
-		}
-		return r.change(ctx, t, lsn, opCreate, nil, after)
-	case 'D':
-		if isSignal {
-			return nil
-		}
-		before, err := t.row(d.old, r.cfg.placeholder)
-		if err != nil {
-			return err
-		}
-		return r.change(ctx, t, lsn, opDelete, before, nil)
-	}
-	if isSignal {
 		return nil
 	}
-	after, err := t.row(d.newRow, r.cfg.placeholder)
-	if err != nil {
-		return err
-	}
-	var old *record.Struct
-	if d.oldKind != 0 {
-		if old, err = t.row(d.old, r.cfg.placeholder); err != nil {
-			return err
+	var before, after *record.Struct
+	if d.newRow != nil {
+		if after, err = t.row(d.newRow, r.cfg.placeholder); err != nil {
+			return r.unmappable(ctx, t, lsn, d, err)
 		}
 	}
-	if old != nil && t.keySchema != nil && !t.key(old).Equal(t.key(after)) {
+	if d.old != nil {
+		if before, err = t.row(d.old, r.cfg.placeholder); err != nil {
+			return r.unmappable(ctx, t, lsn, d, err)
+		}
+	}
+	switch d.kind {
+	case 'I':
+		return r.change(ctx, t, lsn, opCreate, nil, after)
+	case 'D':
+		return r.change(ctx, t, lsn, opDelete, before, nil)
+	}
+	if before != nil && t.keySchema != nil && !t.key(before).Equal(t.key(after)) {
 		// The key changed: Debezium's delete (+ tombstone) of the old key,
 		// then a create of the new one.
-		if err := r.change(ctx, t, lsn, opDelete, old, nil); err != nil {
+		if err := r.change(ctx, t, lsn, opDelete, before, nil); err != nil {
 			return err
 		}
 		return r.change(ctx, t, lsn, opCreate, nil, after)
 	}
-	var before *record.Struct
-	if d.oldKind == 'O' { // REPLICA IDENTITY FULL
-		before = old
+	if d.oldKind != 'O' { // only REPLICA IDENTITY FULL sends the old row
+		before = nil
 	}
 	return r.change(ctx, t, lsn, opUpdate, before, after)
+}
+
+// unmappable hands out the failed record of a change whose row cannot be
+// mapped (err an *unmappableError; anything else fails the stream).
+func (r *reader) unmappable(ctx context.Context, t *table, lsn pglogrepl.LSN, d dml, err error) error {
+	var ue *unmappableError
+	if !errors.As(err, &ue) {
+		return err
+	}
+	op := map[byte]string{'I': opCreate, 'U': opUpdate, 'D': opDelete}[d.kind]
+	pos, src, off := r.next(lsn, t.rel)
+	return r.push(ctx, r.emit.unmappable(t, op, d.old, d.newRow, src, off, err), pos)
 }

@@ -25,7 +25,11 @@
 //
 // Types map as Debezium's defaults (time.precision.mode=adaptive,
 // decimal.handling.mode=precise) do: see types.go; unchanged TOASTed values
-// pgoutput does not send become unavailable.value.placeholder.
+// pgoutput does not send become unavailable.value.placeholder. A row with a
+// value the connector cannot map (a multi-dimensional array, say) becomes a
+// failed record (sdk.FailedRecord) of its raw columns with the event's
+// offset, which errors.tolerance sends to the dead-letter queue or fails
+// the task with; in an incremental snapshot it fails the task.
 //
 // # Offsets
 //
@@ -90,6 +94,7 @@
 //	setup.go      Open's work: publication, slot, snapshot decision
 //	reader.go     the goroutine that owns the connections; reconnects, status updates, heartbeats
 //	stream.go     pgoutput messages to change events
+//	dml.go        Insert/Update/Delete decoded without pglogrepl (the hot path); unmappable rows
 //	spill.go      protocol 2: streamed in-progress transactions spilled to temporary files
 //	snapshot.go   the initial snapshot (keyset-paginated chunks, parallel tables)
 //	incremental.go  incremental snapshots (DBLog watermarks), signals from the signal table
@@ -99,7 +104,7 @@
 //	slot.go       slots and publications
 //	catalog.go    pg_catalog lookups (types, columns, primary keys, tables)
 //	table.go      a table's schemas and row decoding
-//	envelope.go   Debezium's record shapes
+//	envelope.go   Debezium's record shapes; boxing an event's values without an allocation each
 //	types.go, timefmt.go  PostgreSQL text forms to Kafka Connect values
 //	connect.go    connection settings and error classification
 package postgres

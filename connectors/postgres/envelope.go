@@ -3,6 +3,7 @@ package postgres
 import (
 	"strconv"
 
+	"github.com/sluicehq/sluice/plugins/sdk"
 	"github.com/sluicehq/sluice/record"
 )
 
@@ -252,6 +253,29 @@ func (e *emitter) change(t *table, op string, before, after *record.Struct, src 
 		r.KeySchema, r.Key = t.keySchema, k
 	}
 	return r
+}
+
+// unmappable is the record of an event whose row the connector cannot map:
+// sdk.FailedRecord of the raw columns (schemaless, as text), the source
+// block's position and the event's source offset, for errors.tolerance to
+// route (the dead-letter queue, or a failed task), never a silent skip.
+func (e *emitter) unmappable(t *table, op string, before, after []tupleCol, src source, offset map[string]any, err error) record.Record {
+	block := map[string]any{"schema": src.schema, "table": src.table, "snapshot": src.snapshot, "ts_ms": src.tsUs / 1000}
+	if src.txID != 0 {
+		block["txId"] = src.txID
+	}
+	if src.lsn != 0 {
+		block["lsn"] = src.lsn
+	}
+	v := map[string]any{"op": op, "source": block}
+	if before != nil {
+		v["before"] = t.raw(before, e.cfg.placeholder)
+	}
+	if after != nil {
+		v["after"] = t.raw(after, e.cfg.placeholder)
+	}
+	r := record.Record{Topic: t.topic, Partition: -1, Value: v, SourcePartition: e.partition, SourceOffset: offset}
+	return sdk.FailedRecord(r, err)
 }
 
 // tombstone follows a delete: the same key, a null value.

@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pglogrepl"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/sluicehq/sluice/plugins/sdk"
 	"github.com/sluicehq/sluice/record"
 )
 
@@ -392,8 +393,11 @@ func (r *reader) readChunk(ctx context.Context, inc *incremental) ([]*record.Str
 		}
 		row, err := t.row(tuple, r.cfg.placeholder)
 		if err != nil {
+			// A chunk's rows are held for deduplication as structs: a row
+			// that cannot be mapped stops the snapshot and fails the task
+			// (the stream's own events take the failed-record path).
 			rr.Close()
-			return nil, nil, err
+			return nil, nil, fmt.Errorf("incremental snapshot of %s.%s: %w: %w", t.rel.schema, t.rel.name, err, sdk.ErrFatal)
 		}
 		rows = append(rows, row)
 		lastKey = lastKey[:0]

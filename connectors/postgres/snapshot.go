@@ -124,7 +124,9 @@ func (r *reader) snapshot(ctx context.Context) error {
 	}
 	if pending != nil {
 		pending.SourceOffset[OffsetLastSnap] = true
-		pending.Value.(*record.Struct).Get("source").(*record.Struct).Put("snapshot", "last")
+		if v, ok := pending.Value.(*record.Struct); ok { // not a failed record's map
+			v.Get("source").(*record.Struct).Put("snapshot", "last")
+		}
 		if err := r.send(ctx, *pending); err != nil {
 			return err
 		}
@@ -227,16 +229,23 @@ func (w *snapshotWorker) query(ctx context.Context, t *table, q string, params [
 		for _, i := range keyIdx {
 			last = append(last, []byte(row[i].text))
 		}
-		after, err := t.row(row, w.cfg.placeholder)
-		if err != nil {
-			rr.Close()
-			return n, nil, err
-		}
 		src := source{tsUs: w.tsUs, snapshot: "true", schema: t.rel.schema, table: t.rel.name, lsn: int64(w.cp), box: &w.box}
 		off := map[string]any{OffsetSnapshot: true, OffsetLastSnap: false,
 			OffsetLSN: int64(w.cp), OffsetLSNCommit: int64(w.cp), OffsetSeq: int64(0), OffsetTsUsec: w.tsUs}
+		var rec record.Record
+		after, err := t.row(row, w.cfg.placeholder)
+		var ue *unmappableError
+		switch {
+		case errors.As(err, &ue):
+			rec = w.emit.unmappable(t, opRead, nil, slices.Clone(row), src, off, err)
+		case err != nil:
+			rr.Close()
+			return n, nil, err
+		default:
+			rec = w.emit.change(t, opRead, nil, after, src, off)
+		}
 		select {
-		case w.out <- w.emit.change(t, opRead, nil, after, src, off):
+		case w.out <- rec:
 		case <-ctx.Done():
 			rr.Close()
 			return n, nil, ctx.Err()

@@ -150,7 +150,7 @@ func (t *table) row(tuple []tupleCol, placeholder string) (*record.Struct, error
 		case 't':
 			var err error
 			if val, err = c.conv.decode(tuple[i].text); err != nil {
-				return nil, fmt.Errorf("table %s.%s column %s: %w", t.rel.schema, t.rel.name, c.name, err)
+				return nil, &unmappableError{fmt.Errorf("table %s.%s column %s: %w", t.rel.schema, t.rel.name, c.name, err)}
 			}
 		case 'u':
 			switch c.schema.Type {
@@ -168,6 +168,38 @@ func (t *table) row(tuple []tupleCol, placeholder string) (*record.Struct, error
 		v.PutAt(c.valueIdx, val)
 	}
 	return v, nil
+}
+
+// unmappableError is a value the connector cannot map to its column's
+// schema (a multi-dimensional array, say): the event becomes a failed
+// record (emitter.unmappable), which errors.tolerance routes.
+type unmappableError struct{ err error }
+
+func (e *unmappableError) Error() string { return e.err.Error() }
+func (e *unmappableError) Unwrap() error { return e.err }
+
+// raw is a tuple as a schemaless map of column name to text: what a failed
+// record carries so that an operator can see the row (nil for null,
+// placeholder for an unchanged TOASTed value).
+func (t *table) raw(tuple []tupleCol, placeholder string) map[string]any {
+	if tuple == nil {
+		return nil
+	}
+	m := make(map[string]any, len(tuple))
+	for i, c := range tuple {
+		if i >= len(t.cols) {
+			break
+		}
+		switch c.kind {
+		case 'n':
+			m[t.cols[i].name] = nil
+		case 'u':
+			m[t.cols[i].name] = placeholder
+		default:
+			m[t.cols[i].name] = c.text
+		}
+	}
+	return m
 }
 
 // key extracts the Key struct from a Value struct; nil without a key.

@@ -15,5 +15,9 @@
 //   - Errors wrapping ErrRetriable ask the runtime to retry the call; errors
 //     wrapping ErrFatal fail the task without retry. Both survive the process
 //     boundary: errors.Is works on the host side.
+//   - A record a SourceTask marks with FailedRecord is never written to its
+//     topic: the runtime applies errors.tolerance to it at stage TASK_POLL
+//     (the dead-letter queue, or a failed task); a SinkTask reports records
+//     it cannot write to its ErrantReporter.
 //   - Serve stops every task still open when the host shuts the process down.
 package sdk

@@ -134,7 +134,11 @@ func createTopic(t *testing.T, adm *kadm.Client) {
 }
 
 // records sums the end offsets of the change topic.
-func records(adm *kadm.Client) int64 {
+func records(adm *kadm.Client) int64 { return endOffset(adm, topic) }
+
+// endOffset sums the end offsets of topic's partitions (0 while it does
+// not exist).
+func endOffset(adm *kadm.Client, topic string) int64 {
 	ends, err := adm.ListEndOffsets(context.Background(), topic)
 	if err != nil {
 		return 0
