@@ -1,6 +1,6 @@
 // Command sluice is the one Sluice binary: the bundled broker, the admin
-// commands that speak the Kafka protocol to any cluster, and (later) the
-// worker runtime and the plugin server.
+// commands that speak the Kafka protocol to any cluster, the standalone and
+// distributed workers, the all-in-one server and the plugin server.
 package main
 
 import (
@@ -16,7 +16,10 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := newRootCmd().ExecuteContext(ctx); err != nil {
+	stopProfile := startCPUProfile(os.Args[1:])
+	err := newRootCmd().ExecuteContext(ctx)
+	stopProfile()
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "sluice:", err)
 		os.Exit(1)
 	}

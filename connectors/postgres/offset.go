@@ -92,10 +92,10 @@ func streamOffset(b *boxer, commit, lsn pglogrepl.LSN, seq int64, xid uint32, ts
 	}
 }
 
-// progress is the state the reader goroutine and Commit share.
+// progress is the state the reader goroutine and Commit share; the reader
+// looks at it before each receive and at least every tick.
 type progress struct {
-	wake chan struct{} // capacity 1: Commit tells the reader there is a new flush position
-	mu   struct {
+	mu struct {
 		sync.Mutex
 		committed position      // highest position the runtime made durable
 		pushed    position      // highest position handed to Read
@@ -103,25 +103,16 @@ type progress struct {
 	}
 }
 
-func newProgress() *progress { return &progress{wake: make(chan struct{}, 1)} }
+func newProgress() *progress { return &progress{} }
 
 // commit records a durable position. Confirming its commit LSN (not the
 // end of its transaction) keeps the transaction in the slot, so a restart
 // sees it again and skips the events already delivered.
 func (p *progress) commit(pos position) {
 	p.mu.Lock()
+	defer p.mu.Unlock()
 	p.mu.committed = maxPos(p.mu.committed, pos)
-	changed := pos.commit > p.mu.flush
-	if changed {
-		p.mu.flush = pos.commit
-	}
-	p.mu.Unlock()
-	if changed {
-		select {
-		case p.wake <- struct{}{}:
-		default:
-		}
-	}
+	p.mu.flush = max(p.mu.flush, pos.commit)
 }
 
 func (p *progress) pushed(pos position) {

@@ -237,17 +237,14 @@ func benchStream(b *testing.B, bin string, brk *brokerproc.Broker, adm *kadm.Cli
 		prefix := fmt.Sprintf("ss%d", round)
 		topic := prefix + ".public.stream_items"
 		createTopic(b, adm, topic)
-		cw := watchCPU("walsender", walsenders, "plugin", func() []int { return procs.Children(os.Getpid(), "plugin", "serve", "PostgresCdcSource") },
-			"worker", pids(os.Getpid()), "broker", pids(brk.Pid()))
-		stopProfile := profileWorker(b, fmt.Sprintf("stream-%d", round))
 		start := time.Now()
 		w := startSluice(b, bin, brk.Addr, connectorProps(db, prefix, "snapshot.mode", "no_data",
 			"table.include.list", "public.stream_items", "slot.name", slot("sl", round), "publication.name", pub,
 			"publication.autocreate.mode", "disabled"))
+		cw := watchCPU("walsender", walsenders, "plugin", w.plugins, "worker", pids(w.cmd.Process.Pid), "broker", pids(brk.Pid()))
 		first := waitRecords(b, adm, topic, total, 10*time.Minute, w.failed(prefix))
 		el = time.Since(start)
 		cpu = cw.end()
-		stopProfile()
 		w.stop()
 		return el, fmt.Sprintf("steady %.0f events/s after %s to the first record", float64(total)/time.Since(first).Seconds(), first.Sub(start).Round(time.Millisecond)), cpu
 	}

@@ -3,11 +3,9 @@ package cdcbench
 import (
 	"fmt"
 	"os"
-	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
-	"testing"
 	"time"
 )
 
@@ -146,24 +144,3 @@ func us(d time.Duration, events int64) float64 {
 
 // pids is a finder for one known process.
 func pids(pid int) func() []int { return func() []int { return []int{pid} } }
-
-// profileWorker writes a CPU profile of this process (the worker) to
-// $CDC_BENCH_CPUPROFILE-name.prof until the returned func is called, when
-// that variable is set (SLUICE_PLUGIN_CPUPROFILE profiles the plugin).
-func profileWorker(b testing.TB, name string) func() {
-	dir := os.Getenv("CDC_BENCH_CPUPROFILE")
-	if dir == "" {
-		return func() {}
-	}
-	f, err := os.Create(dir + "-" + name + ".prof")
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := pprof.StartCPUProfile(f); err != nil {
-		b.Fatal(err)
-	}
-	return func() {
-		pprof.StopCPUProfile()
-		f.Close()
-	}
-}

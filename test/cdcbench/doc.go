@@ -3,8 +3,8 @@
 //	go test -run '^$' -bench . -benchtime 1x -timeout 30m ./test/cdcbench/ [-args -cdc-snapshot-rows N ...]
 //
 // (a) snapshot: -cdc-snapshot-rows rows of about 1 KB read by the connector
-// (a plugin subprocess of a standalone worker in this process) into a
-// Sluice broker subprocess, events/s from the worker's start until the
+// (in the plugin subprocess of a `sluice connect standalone` worker
+// process, as users run it) into a Sluice broker subprocess, events/s from the worker's start until the
 // topic's end offsets hold every row;
 // (b) streaming: concurrent writers commit -cdc-stream-events inserts and
 // updates (pgbench-like: 3 updates and 2 inserts per transaction) while
@@ -27,9 +27,9 @@
 // the CPU time per event of each process involved (the walsender, the
 // plugin, the worker, the broker; pg_recvlogical; Conduit), read from
 // /proc every 10 ms: on a machine of few cores the rate is bounded by their
-// sum. CDC_BENCH_CPUPROFILE=/tmp/x writes a CPU profile of the worker for
-// each round of (b) to /tmp/x-stream-N.prof (SLUICE_PLUGIN_CPUPROFILE
-// does the same for the plugin process). The PostgreSQL server is
+// sum. SLUICE_CPUPROFILE=/tmp/w-%p.prof and
+// SLUICE_PLUGIN_CPUPROFILE=/tmp/p-%p.prof write CPU profiles of each worker
+// and plugin process (and of the broker) the benchmark starts. The PostgreSQL server is
 // the shared local one (test/scripts/postgres.sh): the benchmark uses a
 // database of its own and drops it with its slots.
 package cdcbench

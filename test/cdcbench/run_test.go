@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,8 +16,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/sluicehq/sluice/connectors/postgres/pgtest"
-	"github.com/sluicehq/sluice/plugins/host"
-	"github.com/sluicehq/sluice/runtime"
+	"github.com/sluicehq/sluice/test/internal/procs"
 )
 
 // say prints one line of results (go test -bench shows stdout).
@@ -85,73 +83,95 @@ func waitRecords(b testing.TB, adm *kadm.Client, topic string, n int64, timeout 
 	}
 }
 
-// sluiceWorker is a standalone worker in this process running
-// PostgresCdcSource as a plugin subprocess of the sluice binary.
+// sluiceWorker is a standalone worker process (`sluice connect
+// standalone`, as users run it) running PostgresCdcSource in its plugin
+// subprocess. Its log is kept in a file; CDC_BENCH_LOG=1 shows it on
+// stderr too. SLUICE_CPUPROFILE and SLUICE_PLUGIN_CPUPROFILE, set for the
+// benchmark, reach the worker and the plugin.
 type sluiceWorker struct {
-	w    *runtime.Worker
-	stop func()
-	done chan error
+	cmd    *exec.Cmd
+	exited chan struct{}
+	log    string
 }
 
 func startSluice(b testing.TB, bin, brokerAddr string, conn map[string]string) *sluiceWorker {
 	b.Helper()
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	if os.Getenv("CDC_BENCH_LOG") != "" {
-		logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	}
-	wc, _, err := runtime.ParseWorkerConfig(map[string]string{
+	dir := b.TempDir()
+	worker := map[string]string{
 		"bootstrap.servers":               brokerAddr,
 		"key.converter":                   "org.apache.kafka.connect.json.JsonConverter",
 		"key.converter.schemas.enable":    "false",
 		"value.converter":                 "org.apache.kafka.connect.json.JsonConverter",
 		"value.converter.schemas.enable":  "false",
-		"offset.storage.file.filename":    filepath.Join(b.TempDir(), "offsets.json"),
+		"offset.storage.file.filename":    filepath.Join(dir, "offsets.json"),
 		"task.restart.backoff.initial.ms": "100000", // a failure shows as a stall
 		"task.restart.backoff.max.ms":     "100000",
-	})
-	if err != nil {
-		b.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	found, err := host.Discover(ctx, bin, []string{"PostgresCdcSource"}, nil, logger)
-	if err != nil {
-		b.Fatalf("discover PostgresCdcSource in %s: %v", bin, err)
-	}
-	w, err := runtime.NewWorker(runtime.Options{Config: wc, Plugins: runtime.NewSubprocess(found, logger), Logger: logger, ProgressInterval: -1})
-	if err != nil {
-		b.Fatal(err)
-	}
-	cc, err := w.ValidateConnector(ctx, conn)
-	if err != nil {
-		b.Fatalf("connector: %v", err)
-	}
-	s := &sluiceWorker{w: w, done: make(chan error, 1)}
-	go func() { s.done <- w.Run(ctx, []*runtime.ConnectorConfig{cc}) }()
-	stopped := false
-	s.stop = func() {
-		if !stopped {
-			stopped = true
-			cancel()
-			<-s.done
+	wfile, cfile := filepath.Join(dir, "worker.properties"), filepath.Join(dir, "connector.properties")
+	for path, props := range map[string]map[string]string{wfile: worker, cfile: conn} {
+		var sb strings.Builder
+		for k, v := range props {
+			fmt.Fprintf(&sb, "%s=%s\n", k, v)
+		}
+		if err := os.WriteFile(path, []byte(sb.String()), 0o644); err != nil {
+			b.Fatal(err)
 		}
 	}
+	s := &sluiceWorker{exited: make(chan struct{}), log: filepath.Join(dir, "worker.log")}
+	logFile, err := os.Create(s.log)
+	if err != nil {
+		b.Fatal(err)
+	}
+	s.cmd = exec.Command(bin, "connect", "standalone", "--log-level", "info", wfile, cfile)
+	s.cmd.Stdout, s.cmd.Stderr = logFile, logFile
+	if os.Getenv("CDC_BENCH_LOG") != "" {
+		s.cmd.Stdout, s.cmd.Stderr = io.MultiWriter(logFile, os.Stderr), io.MultiWriter(logFile, os.Stderr)
+	}
+	if err := s.cmd.Start(); err != nil {
+		b.Fatalf("start the worker: %v", err)
+	}
+	go func() {
+		_ = s.cmd.Wait()
+		logFile.Close()
+		close(s.exited)
+	}()
 	b.Cleanup(s.stop)
 	return s
 }
 
-// failed reports a failed or restarted task.
-func (s *sluiceWorker) failed(name string) func() error {
+// stop ends the worker gracefully (SIGTERM: its profile, if any, is
+// written), killing it after 30 s.
+func (s *sluiceWorker) stop() {
+	select {
+	case <-s.exited:
+		return
+	default:
+	}
+	_ = s.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-s.exited:
+	case <-time.After(30 * time.Second):
+		_ = s.cmd.Process.Kill()
+		<-s.exited
+	}
+}
+
+// plugins finds the worker's PostgresCdcSource plugin processes.
+func (s *sluiceWorker) plugins() []int {
+	return procs.Children(s.cmd.Process.Pid, "plugin", "serve", "PostgresCdcSource")
+}
+
+// failed reports a worker that exited or a task that failed (the
+// supervisor logs "task failed" before its backoff).
+func (s *sluiceWorker) failed(string) func() error {
 	return func() error {
-		for _, st := range s.w.Status(name) {
-			if st.State == runtime.Failed || st.Restarts > 0 {
-				return fmt.Errorf("task %+v", st)
-			}
-		}
 		select {
-		case err := <-s.done:
-			s.done <- err
-			return fmt.Errorf("worker stopped: %v", err)
+		case <-s.exited:
+			return fmt.Errorf("worker exited (%v); log:\n%s", s.cmd.ProcessState, tail(s.log))
 		default:
+		}
+		if data, err := os.ReadFile(s.log); err == nil && strings.Contains(string(data), "task failed") {
+			return fmt.Errorf("a task failed; log:\n%s", tail(s.log))
 		}
 		return nil
 	}
