@@ -67,6 +67,19 @@ func countReads(t *testing.T, recs []record.Record) int {
 	return n
 }
 
+// incTable makes public.inc (id, v) with rows rows and the signal table,
+// and opens a streaming task whose incremental snapshots read chunks of
+// 100 rows.
+func incTable(t *testing.T, rows int) (*testDB, map[string]string, *task) {
+	t.Helper()
+	db := newTestDB(t)
+	db.exec(signalDDL)
+	db.exec(`CREATE TABLE public.inc (id int PRIMARY KEY, v int NOT NULL)`)
+	db.exec(`INSERT INTO inc SELECT g, 0 FROM generate_series(1, $1::int) g`, rows)
+	cfg := db.config(KeySnapshotMode, SnapshotNoData, KeySignalTable, "public.debezium_signal", KeyIncrementalChunk, "100")
+	return db, cfg, openTask(t, cfg, nil)
+}
+
 // TestIncrementalResume: an incremental snapshot of 5,000 rows in chunks
 // of 100, committed part-way (in the middle of a chunk), goes on after a
 // restart from the committed offset: every row the writer leaves alone
@@ -75,14 +88,8 @@ func countReads(t *testing.T, recs []record.Record) int {
 // delivered events in order gives the table's final state.
 func TestIncrementalResume(t *testing.T) {
 	const rows, chunk, untouched = 5000, 100, 4000
-	db := newTestDB(t)
 	ctx := context.Background()
-	db.exec(signalDDL)
-	db.exec(`CREATE TABLE public.inc (id int PRIMARY KEY, v int NOT NULL)`)
-	db.exec(`INSERT INTO inc SELECT g, 0 FROM generate_series(1, $1::int) g`, rows)
-	cfg := db.config(KeySnapshotMode, SnapshotNoData, KeySignalTable, "public.debezium_signal",
-		KeyIncrementalChunk, "100")
-	tk := openTask(t, cfg, nil)
+	db, cfg, tk := incTable(t, rows)
 
 	stop, done := make(chan struct{}), make(chan error, 1)
 	go func() { done <- churnAbove(db.name, untouched, rows, stop) }()
@@ -249,13 +256,8 @@ func TestIncrementalResumeCompositeKey(t *testing.T) {
 // TestIncrementalStopNoResume: after a stop-snapshot, the offsets carry
 // no snapshot state, and a restart from them reads nothing again.
 func TestIncrementalStopNoResume(t *testing.T) {
-	db := newTestDB(t)
 	ctx := context.Background()
-	db.exec(signalDDL)
-	db.exec(`CREATE TABLE public.inc (id int PRIMARY KEY, v int NOT NULL)`)
-	db.exec(`INSERT INTO inc SELECT g, 0 FROM generate_series(1, 2000) g`)
-	cfg := db.config(KeySnapshotMode, SnapshotNoData, KeySignalTable, "public.debezium_signal", KeyIncrementalChunk, "100")
-	tk := openTask(t, cfg, nil)
+	db, cfg, tk := incTable(t, 2000)
 	db.exec(`INSERT INTO debezium_signal VALUES ('s1', 'execute-snapshot', '{"data-collections": ["public.inc"]}')`)
 	readsUntil(t, tk, "200 rows read", func(recs []record.Record) bool { return countReads(t, recs) >= 200 })
 	db.exec(`INSERT INTO debezium_signal VALUES ('s2', 'stop-snapshot', '{"data-collections": ["public.inc"], "type": "incremental"}')`)

@@ -24,13 +24,8 @@ func TestIncrementalStopAfterCommit(t *testing.T) {
 		{"stop while down", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			db := newTestDB(t)
 			ctx := context.Background()
-			db.exec(signalDDL)
-			db.exec(`CREATE TABLE public.inc (id int PRIMARY KEY, v int NOT NULL)`)
-			db.exec(`INSERT INTO inc SELECT g, 0 FROM generate_series(1, 2000) g`)
-			cfg := db.config(KeySnapshotMode, SnapshotNoData, KeySignalTable, "public.debezium_signal", KeyIncrementalChunk, "100")
-			tk := openTask(t, cfg, nil)
+			db, cfg, tk := incTable(t, 2000)
 			db.exec(`INSERT INTO debezium_signal VALUES ('s1', 'execute-snapshot', '{"data-collections": ["public.inc"]}')`)
 			first := readsUntil(t, tk, "300 rows read", func(recs []record.Record) bool { return countReads(t, recs) >= 300 })
 			_, committed := commitAfterRead(t, tk, first, 250)
