@@ -281,6 +281,12 @@ func (r *sourceRunner) loop(ctx context.Context, exited <-chan struct{}) error {
 		deadline  <-chan time.Time
 		stopCh    = ctx.Done()
 		readEnded = readDone
+		// pending are the offsets of acknowledged batches not stored yet:
+		// offsets are stored at most once per source.offset.commit.interval.ms
+		// (commitDue fires when the interval since the last store ends).
+		pending    []sdk.SourceOffset
+		lastCommit time.Time
+		commitDue  <-chan time.Time
 	)
 	beginStop := func(cause error) {
 		if failure == nil {
@@ -292,12 +298,27 @@ func (r *sourceRunner) loop(ctx context.Context, exited <-chan struct{}) error {
 			deadline = time.After(r.w.cfg.ShutdownTimeout)
 		}
 	}
-	// wait watches the events that end the task while it waits for ch.
+	commitPending := func() {
+		commitDue = nil
+		if len(pending) == 0 {
+			return
+		}
+		offsets := pending
+		pending, lastCommit = nil, time.Now()
+		if err := r.commit(ctx, offsets); err != nil {
+			broken = true
+			beginStop(err)
+		}
+	}
+	// wait watches the events that end the task, and stores pending
+	// offsets when due, while it waits for ch.
 	wait := func(ch <-chan struct{}) bool {
 		for {
 			select {
 			case <-ch:
 				return true
+			case <-commitDue:
+				commitPending()
 			case <-stopCh:
 				stopCh = nil
 				beginStop(nil)
@@ -323,6 +344,9 @@ func (r *sourceRunner) loop(ctx context.Context, exited <-chan struct{}) error {
 			var ok bool
 			select {
 			case b, ok = <-inflight:
+			case <-commitDue:
+				commitPending()
+				continue
 			case <-exited:
 				exited = nil
 				beginStop(errors.New("plugin process exited"))
@@ -377,11 +401,15 @@ func (r *sourceRunner) loop(ctx context.Context, exited <-chan struct{}) error {
 		}
 		r.stats.written.Add(int64(records))
 		r.tm.written.Add(float64(records))
-		if err := r.commit(ctx, offsets); err != nil {
-			broken = true
-			beginStop(err)
+		pending = mergeOffsets(pending, offsets)
+		switch wait := r.w.cfg.SourceCommitInterval - time.Since(lastCommit); {
+		case wait <= 0:
+			commitPending()
+		case commitDue == nil:
+			commitDue = time.After(wait)
 		}
 	}
+	commitPending() // what was acknowledged before the stop or the failure
 	cancelRead()
 	cancelProduce()
 	close(abandon)

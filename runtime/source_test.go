@@ -11,6 +11,9 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
+
+	"github.com/sluicehq/sluice/plugins/sdk"
+	"github.com/sluicehq/sluice/record"
 )
 
 func sourceProps(kv ...string) map[string]string {
@@ -223,5 +226,68 @@ func TestSourceBadPartitionFailsTask(t *testing.T) {
 	defer src.mu.Unlock()
 	if src.mu.committed[0] != 0 {
 		t.Fatalf("committed %d after failed produces", src.mu.committed[0])
+	}
+}
+
+// gatedSource is a countingSource whose task reads one batch per value
+// on gate.
+type gatedSource struct {
+	*countingSource
+	gate chan struct{}
+}
+
+func (g gatedSource) NewTask() sdk.SourceTask { return &gatedTask{countingTask{src: g.countingSource}, g.gate} }
+
+type gatedTask struct {
+	countingTask
+	gate chan struct{}
+}
+
+func (g *gatedTask) Read(ctx context.Context) ([]record.Record, error) {
+	select {
+	case <-g.gate:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	return g.countingTask.Read(ctx)
+}
+
+// TestSourceOffsetsStoredPerInterval: with source.offset.commit.interval.ms
+// the offsets of acknowledged batches wait for the interval (the first
+// store is at once), and a stop stores everything acknowledged.
+func TestSourceOffsetsStoredPerInterval(t *testing.T) {
+	addr := startBroker(t)
+	src := gatedSource{newCountingSource(), make(chan struct{})}
+	wp := workerProps(t, addr, SourceCommitIntervalConfig, "60000")
+	w := startWorker(t, wp, NewInProcess(src), sourceProps("count", "30", "batch", "10"))
+	written := func(n int64) {
+		t.Helper()
+		deadline := time.Now().Add(waitTimeout)
+		for _, got := w.Counts("src"); got < n; _, got = w.Counts("src") {
+			if time.Now().After(deadline) {
+				t.Fatalf("%d records acknowledged, want %d", got, n)
+			}
+			time.Sleep(5 * time.Millisecond) // the counts have no change signal
+		}
+	}
+	src.gate <- struct{}{}
+	src.waitCommitted(t, 0, 10) // the first store: at once
+	src.gate <- struct{}{}
+	written(20)
+	src.gate <- struct{}{} // the loop handled batch 2 before batch 3
+	written(30)
+	src.mu.Lock()
+	early := src.mu.committed[0]
+	src.mu.Unlock()
+	if early != 10 {
+		t.Fatalf("committed %d within the interval, want 10 (the first batch)", early)
+	}
+	if e := readOffsetsFile(t, wp[OffsetFileConfig]).Offsets; len(e) != 1 || e[0].Value["pos"] != float64(10) {
+		t.Fatalf("offsets file %+v, want pos 10", e)
+	}
+	w.stop(t)
+	src.waitCommitted(t, 0, 30)
+	if e := readOffsetsFile(t, wp[OffsetFileConfig]).Offsets; len(e) != 1 || e[0].Value["pos"] != float64(30) {
+		t.Fatalf("offsets file after the stop %+v, want pos 30", e)
 	}
 }

@@ -19,6 +19,7 @@ const (
 	HeaderConverterConfig       = "header.converter"
 	OffsetFileConfig            = "offset.storage.file.filename"
 	OffsetFlushIntervalConfig   = "offset.flush.interval.ms"
+	SourceCommitIntervalConfig  = "source.offset.commit.interval.ms"
 	PluginPathConfig            = "plugin.path"
 	ErrorsToleranceConfig       = "errors.tolerance"
 	TopicCreationEnableConfig   = "topic.creation.enable"
@@ -64,7 +65,9 @@ func WorkerConfigDef() *sdk.ConfigDef {
 		Define(sdk.Key{Name: OffsetFileConfig, Type: sdk.String, Required: true, Importance: sdk.High,
 			Doc: "File that stores source connector offsets (standalone mode).", Validator: sdk.NonEmpty}).
 		Define(sdk.Key{Name: OffsetFlushIntervalConfig, Type: sdk.Long, Default: "60000", Importance: sdk.Low,
-			Doc: "Interval at which sink tasks are flushed and their offsets committed. Source offsets are stored after every acknowledged batch regardless.", Validator: positive}).
+			Doc: "Interval at which sink tasks are flushed and their offsets committed (source offsets: source.offset.commit.interval.ms).", Validator: positive}).
+		Define(sdk.Key{Name: SourceCommitIntervalConfig, Type: sdk.Long, Default: "0", Importance: sdk.Low,
+			Doc: "Sluice: source offsets are stored (and the task's Commit called) once the broker acknowledged their records, at most once per this interval: batches acknowledged in between are stored together, and whatever is acknowledged is stored on stop. 0 (the default) stores after every acknowledged batch, coalescing only batches already acknowledged. A crash re-reads at most this interval plus the unacknowledged records.", Validator: nonNegative}).
 		Define(sdk.Key{Name: PluginPathConfig, Type: sdk.List, Default: "", Importance: sdk.Low,
 			Doc: "Directories searched for sluice-connector-* plugin executables."}).
 		Define(sdk.Key{Name: TopicCreationEnableConfig, Type: sdk.Boolean, Default: "true", Importance: sdk.Low,
@@ -100,6 +103,7 @@ type WorkerConfig struct {
 	ValueConverterProps   map[string]string
 	OffsetFile            string
 	OffsetFlushInterval   time.Duration
+	SourceCommitInterval  time.Duration
 	PluginPath            []string
 	TopicCreationEnable   bool
 	ShutdownTimeout       time.Duration
@@ -150,6 +154,7 @@ func ParseWorkerConfig(props map[string]string) (*WorkerConfig, []string, error)
 	}
 	if len(p) == 0 {
 		c.OffsetFlushInterval = millis(def.Value(props, OffsetFlushIntervalConfig))
+		c.SourceCommitInterval = millis(def.Value(props, SourceCommitIntervalConfig))
 		c.ShutdownTimeout = millis(def.Value(props, ShutdownTimeoutConfig))
 		c.RestartBackoffInitial = millis(def.Value(props, RestartBackoffInitialConfig))
 		c.RestartBackoffMax = millis(def.Value(props, RestartBackoffMaxConfig))

@@ -69,7 +69,7 @@ func BenchmarkPostgresCDC(b *testing.B) {
 			benchStream(b, bin, brk, adm, conn, db, conduitBin)
 		}
 		if *latencyRate > 0 {
-			benchLatency(b, bin, brk.Addr, adm, conn, db)
+			benchLatency(b, bin, brk, adm, conn, db)
 		}
 	}
 	say("cdcbench: load average %s at the end", loadAverage())
@@ -302,7 +302,8 @@ func median(xs []float64) float64 {
 }
 
 // benchLatency is workload (e).
-func benchLatency(b *testing.B, bin, brokerAddr string, adm *kadm.Client, conn *pgx.Conn, db string) {
+func benchLatency(b *testing.B, bin string, brk *brokerproc.Broker, adm *kadm.Client, conn *pgx.Conn, db string) {
+	brokerAddr := brk.Addr
 	exec1(b, conn, `CREATE TABLE lat_items (id bigint PRIMARY KEY, stamp_us bigint NOT NULL, payload text NOT NULL)`)
 	topic := "lt.public.lat_items"
 	createTopic(b, adm, topic)
@@ -328,7 +329,18 @@ func benchLatency(b *testing.B, bin, brokerAddr string, adm *kadm.Client, conn *
 	}
 	defer cl.Close()
 
+	// Where the machine's CPU goes during the run (the writers' Postgres
+	// backends and the benchmark's own writers and consumer included).
+	cw := watchCPU("postgres", func() []int { return procs.Children(0, "postgres: ") }, "plugin", w.plugins,
+		"worker", pids(w.cmd.Process.Pid), "broker", pids(brk.Pid()), "benchmark", pids(os.Getpid()))
 	const writers, tick = 4, 10 * time.Millisecond
+	// ackedAt and readAt, by row id: when the writer saw the commit
+	// acknowledged, and when the consumer read the row. The commit's own
+	// WAL flush, which the insert-time stamp includes, is not part of the
+	// pipeline: commit-acknowledged to read is the latency an application
+	// that commits and then waits for the event sees.
+	maxRows := int64(*latencyRate)*int64(latencyFor.Seconds()+5) + 1
+	ackedAt, readAt := make([]atomic.Int64, maxRows), make([]int64, maxRows)
 	perTick := max(1, *latencyRate*int(tick/time.Millisecond)/1000/writers)
 	var wg sync.WaitGroup
 	var next atomic.Int64
@@ -364,6 +376,10 @@ func benchLatency(b *testing.B, bin, brokerAddr string, adm *kadm.Client, conn *
 					errs <- err
 					return
 				}
+				acked := time.Now().UnixMicro()
+				for id := hi - k + 1; id <= hi && id < int64(len(ackedAt)); id++ {
+					ackedAt[id].Store(acked)
+				}
 			}
 		}()
 	}
@@ -373,7 +389,13 @@ func benchLatency(b *testing.B, bin, brokerAddr string, adm *kadm.Client, conn *
 	}()
 
 	warm := start.Add(time.Second).UnixMicro()
-	var lat []time.Duration
+	// lat is commit to readable; toProduce splits it at the record's
+	// timestamp, which the worker's producer sets when it is handed the
+	// record: commit to produce (Postgres, the plugin, the worker) and
+	// produce to readable (linger, the broker, the consumer's fetch).
+	// toPlugin ends at the envelope's ts_us, when the plugin made the
+	// event (commit to there is Postgres's commit and the walsender).
+	var lat, toProduce, toPlugin []time.Duration
 	var seen int64
 	ctx, cancel := context.WithTimeout(context.Background(), *latencyFor+2*time.Minute)
 	defer cancel()
@@ -397,6 +419,7 @@ func benchLatency(b *testing.B, bin, brokerAddr string, adm *kadm.Client, conn *
 		}
 		fs.EachRecord(func(r *kgo.Record) {
 			var v struct {
+				TsUs  int64 `json:"ts_us"`
 				After *struct {
 					ID      int64 `json:"id"`
 					StampUs int64 `json:"stamp_us"`
@@ -406,11 +429,17 @@ func benchLatency(b *testing.B, bin, brokerAddr string, adm *kadm.Client, conn *
 				return
 			}
 			seen++
+			if v.After.ID < int64(len(readAt)) {
+				readAt[v.After.ID] = now
+			}
 			if v.After.StampUs >= warm {
 				lat = append(lat, time.Duration(now-v.After.StampUs)*time.Microsecond)
+				toProduce = append(toProduce, time.Duration(r.Timestamp.UnixMicro()-v.After.StampUs)*time.Microsecond)
+				toPlugin = append(toPlugin, time.Duration(v.TsUs-v.After.StampUs)*time.Microsecond)
 			}
 		})
 	}
+	cpu := cw.end()
 	close(errs)
 	if err := <-errs; err != nil {
 		b.Fatalf("latency load: %v", err)
@@ -418,11 +447,30 @@ func benchLatency(b *testing.B, bin, brokerAddr string, adm *kadm.Client, conn *
 	if len(lat) == 0 {
 		b.Fatal("latency: no samples")
 	}
+	var fromAck []time.Duration
+	for id := range readAt {
+		if a := ackedAt[id].Load(); a >= warm && readAt[id] != 0 {
+			fromAck = append(fromAck, time.Duration(readAt[id]-a)*time.Microsecond)
+		}
+	}
 	slices.Sort(lat)
-	p := func(q float64) time.Duration { return lat[min(len(lat)-1, int(q*float64(len(lat))))] }
+	slices.Sort(toProduce)
+	slices.Sort(toPlugin)
+	slices.Sort(fromAck)
+	if len(fromAck) == 0 {
+		b.Fatal("latency: no row both acknowledged and read after the warm-up")
+	}
+	q := func(d []time.Duration, q float64) time.Duration { return d[min(len(d)-1, int(q*float64(len(d))))] }
+	p := func(x float64) time.Duration { return q(lat, x) }
 	rate := float64(next.Load()) / latencyFor.Seconds()
-	say("cdcbench (e) latency sluice, commit to readable from the broker at %.0f changes/s (target %d) for %s: p50 %.1f ms p99 %.1f ms max %.1f ms over %d samples (goal p99 < 50 ms)",
-		rate, *latencyRate, latencyFor.Round(time.Second), ms(p(0.5)), ms(p(0.99)), ms(lat[len(lat)-1]), len(lat))
+	say("cdcbench (e) latency sluice, commit to readable from the broker at %.0f changes/s (target %d) for %s: p50 %.1f ms p99 %.1f ms max %.1f ms over %d samples (goal p99 < 50 ms), from the insert; from the commit's acknowledgement p50 %.1f ms p99 %.1f ms; insert to the plugin's event p50 %.1f ms p99 %.1f ms, to produce p50 %.1f ms p99 %.1f ms; load average %s",
+		rate, *latencyRate, latencyFor.Round(time.Second), ms(p(0.5)), ms(p(0.99)), ms(lat[len(lat)-1]), len(lat),
+		ms(q(fromAck, 0.5)), ms(q(fromAck, 0.99)), ms(q(toPlugin, 0.5)), ms(q(toPlugin, 0.99)), ms(q(toProduce, 0.5)), ms(q(toProduce, 0.99)), loadAverage())
+	var parts []string
+	for _, g := range cpu {
+		parts = append(parts, fmt.Sprintf("%s %.0f%%", g.name, 100*g.cpu.Seconds()/time.Since(start).Seconds()))
+	}
+	say("cdcbench (e) latency: CPU during the run, in %% of one core: %s", strings.Join(parts, ", "))
 	b.ReportMetric(ms(p(0.5)), "latency-p50-ms")
 	b.ReportMetric(ms(p(0.99)), "latency-p99-ms")
 }
