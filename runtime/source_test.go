@@ -236,7 +236,9 @@ type gatedSource struct {
 	gate chan struct{}
 }
 
-func (g gatedSource) NewTask() sdk.SourceTask { return &gatedTask{countingTask{src: g.countingSource}, g.gate} }
+func (g gatedSource) NewTask() sdk.SourceTask {
+	return &gatedTask{countingTask{src: g.countingSource}, g.gate}
+}
 
 type gatedTask struct {
 	countingTask
