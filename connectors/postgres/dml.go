@@ -227,7 +227,13 @@ func (r *reader) unmappable(ctx context.Context, t *table, lsn pglogrepl.LSN, d 
 	if !errors.As(err, &ue) {
 		return err
 	}
-	op := map[byte]string{'I': opCreate, 'U': opUpdate, 'D': opDelete}[d.kind]
+	op := opUpdate
+	switch d.kind {
+	case 'I':
+		op = opCreate
+	case 'D':
+		op = opDelete
+	}
 	pos, src, off := r.next(lsn, t.rel)
 	return r.push(ctx, r.emit.unmappable(t, op, d.old, d.newRow, src, off, err), pos)
 }

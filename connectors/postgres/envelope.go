@@ -140,7 +140,7 @@ func (b *boxer) names(schema, table string) (any, any) {
 		return schema, table
 	}
 	if b.schemaB == nil || b.schema != schema || b.table != table {
-		b.schema, b.table, b.schemaB, b.tableB = schema, table, schema, table
+		b.schema, b.table, b.schemaB, b.tableB = schema, table, b.String(schema), b.String(table)
 	}
 	return b.schemaB, b.tableB
 }
@@ -178,6 +178,13 @@ func (b *boxer) int64(v int64) any {
 	return b.Int64(v)
 }
 
+func (b *boxer) str(v string) any {
+	if b == nil {
+		return v
+	}
+	return b.String(v)
+}
+
 // commitTime returns tsUs as ts_ms, ts_us and ts_ns.
 func (b *boxer) commitTime(tsUs int64) (ms, us, ns any) {
 	if b == nil {
@@ -211,7 +218,7 @@ func (e *emitter) sourceStruct(s source) *record.Struct {
 		var b [48]byte
 		seq := append(strconv.AppendInt(append(b[:0], `["`...), s.lastCommit, 10), `","`...)
 		seq = append(strconv.AppendInt(seq, s.lsn, 10), `"]`...)
-		st.PutAt(srcSequence, string(seq))
+		st.PutAt(srcSequence, s.box.str(string(seq)))
 	}
 	return st
 }

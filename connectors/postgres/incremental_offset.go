@@ -110,11 +110,15 @@ func restoreIncremental(res *incResume) *incremental {
 }
 
 // resumeKeys applies a restored key position to the table startTable just
-// made current, when its key types still match.
+// made current, when it is the table the position was saved for (not the
+// next one, after that table was skipped) and its key types still match.
 func (inc *incremental) resumeKeys() {
 	res := inc.restore
 	inc.restore = nil
-	if res == nil || res.maxKey == nil || !inc.sameTypes(res.maxKey) || res.doneKey != nil && !inc.sameTypes(res.doneKey) {
+	if res == nil || res.maxKey == nil || len(res.collections) == 0 || len(inc.queue) == 0 || res.collections[0].ID != inc.queue[0] {
+		return
+	}
+	if !inc.sameTypes(res.maxKey) || res.doneKey != nil && !inc.sameTypes(res.doneKey) {
 		return
 	}
 	inc.maxKey = keyTexts(res.maxKey)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -229,4 +230,28 @@ func TestResumeInsideCopy(t *testing.T) {
 		}
 	}
 	t.Logf("%d rows over %d distinct LSNs", len(recs), len(lsns))
+}
+
+// TestResumeKeysOnlyForTheirTable: a restored key position applies to the
+// table it was saved for; when that table was skipped (dropped, say) and
+// the next one starts, the next one starts from its beginning even if its
+// key types match.
+func TestResumeKeysOnlyForTheirTable(t *testing.T) {
+	saved := func() *incResume {
+		return &incResume{id: "s1", collections: []incCollection{{ID: "public.a"}, {ID: "public.b"}},
+			doneKey: []keyValue{{Type: "integer", Value: "500"}}, maxKey: []keyValue{{Type: "integer", Value: "900"}}}
+	}
+	same := restoreIncremental(saved())
+	same.keyTypes = []string{"integer"}
+	same.resumeKeys()
+	if !slices.Equal(same.lastKey, []string{"500"}) || !slices.Equal(same.maxKey, []string{"900"}) {
+		t.Fatalf("the saved table resumed at %v up to %v, want 500 up to 900", same.lastKey, same.maxKey)
+	}
+	next := restoreIncremental(saved())
+	next.queue = next.queue[1:] // public.a was skipped: public.b is current
+	next.keyTypes = []string{"integer"}
+	next.resumeKeys()
+	if next.lastKey != nil || next.maxKey != nil || next.restore != nil {
+		t.Fatalf("the next table took the skipped one's position: from %v up to %v (restore %v)", next.lastKey, next.maxKey, next.restore)
+	}
 }

@@ -329,7 +329,7 @@ func (r *reader) sendStatus(ctx context.Context, flush pglogrepl.LSN, reply bool
 // keeping the server's status current meanwhile.
 func (r *reader) send(ctx context.Context, rec record.Record) error {
 	if r.signalOffset >= 0 && rec.SourceOffset != nil {
-		rec.SourceOffset[OffsetSignal] = r.signalOffset
+		rec.SourceOffset[OffsetSignal] = r.box.int64(r.signalOffset)
 	}
 	if r.inc != nil && rec.SourceOffset != nil {
 		r.inc.addOffset(rec.SourceOffset)
