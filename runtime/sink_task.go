@@ -66,8 +66,16 @@ type sinkReporter struct {
 	recs  []record.Record
 	origs []*kgo.Record
 
-	mu  sync.Mutex
-	err error // the first report that must fail the task
+	mu    sync.Mutex
+	err   error             // the first report that must fail the task
+	index map[recordPos]int // position in recs by where a record came from, built on the first report
+}
+
+// recordPos is where a record handed to Write came from.
+type recordPos struct {
+	topic     string
+	partition int32
+	offset    int64
 }
 
 func (r *sinkReporter) Report(rec record.Record, err error) {
@@ -93,14 +101,20 @@ func (r *sinkReporter) Report(rec record.Record, err error) {
 }
 
 // orig finds the consumed record behind rec by where rec says it came
-// from: a linear search, since reports are rare and the hot path should not
-// build an index for them.
+// from. The index is built on the first report, so a Write without
+// reports costs nothing and one that reports its whole batch stays linear.
 func (r *sinkReporter) orig(rec record.Record) *kgo.Record {
-	for i := range r.recs {
-		h := &r.recs[i]
-		if h.Offset == rec.Offset && h.Partition == rec.Partition && h.Topic == rec.Topic {
-			return r.origs[i]
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.index == nil {
+		r.index = make(map[recordPos]int, len(r.recs))
+		for i := range r.recs {
+			h := &r.recs[i]
+			r.index[recordPos{h.Topic, h.Partition, h.Offset}] = i
 		}
+	}
+	if i, ok := r.index[recordPos{rec.Topic, rec.Partition, rec.Offset}]; ok {
+		return r.origs[i]
 	}
 	return nil
 }

@@ -402,11 +402,11 @@ func (r *sourceRunner) loop(ctx context.Context, exited <-chan struct{}) error {
 		r.stats.written.Add(int64(records))
 		r.tm.written.Add(float64(records))
 		pending = mergeOffsets(pending, offsets)
-		switch wait := r.w.cfg.SourceCommitInterval - time.Since(lastCommit); {
-		case wait <= 0:
+		switch due := r.w.cfg.SourceCommitInterval - time.Since(lastCommit); {
+		case due <= 0:
 			commitPending()
 		case commitDue == nil:
-			commitDue = time.After(wait)
+			commitDue = time.After(due)
 		}
 	}
 	commitPending() // what was acknowledged before the stop or the failure

@@ -1,43 +1,19 @@
 package main
 
-import (
-	"fmt"
-	"os"
-	"runtime/pprof"
-	"strconv"
-	"strings"
-)
+import "github.com/sluicehq/sluice/plugins/sdk"
 
 // envCPUProfile names the environment variable that makes the process
 // (broker, worker, server: every command but `plugin serve`, which has
-// SLUICE_PLUGIN_CPUPROFILE) write a CPU profile to its value's path when
-// it exits; "%p" in the path is replaced by the process id. A diagnostic,
+// sdk.EnvCPUProfile) write a CPU profile to its value's path when it
+// exits; "%p" in the path is replaced by the process id. A diagnostic,
 // for benchmarks such as test/cdcbench.
 const envCPUProfile = "SLUICE_CPUPROFILE"
 
-// startCPUProfile starts the profile envCPUProfile asks for and returns
-// the function that ends and writes it. Problems go to stderr: a
-// diagnostic never stops the command.
+// startCPUProfile starts the profile envCPUProfile asks for, unless args
+// run the plugin server, and returns the function that writes it.
 func startCPUProfile(args []string) (stop func()) {
-	path := os.Getenv(envCPUProfile)
-	if path == "" || (len(args) > 0 && args[0] == "plugin") {
+	if len(args) > 0 && args[0] == "plugin" {
 		return func() {}
 	}
-	path = strings.ReplaceAll(path, "%p", strconv.Itoa(os.Getpid()))
-	f, err := os.Create(path)
-	if err == nil {
-		if err = pprof.StartCPUProfile(f); err != nil {
-			f.Close()
-		}
-	}
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "%s: %v\n", envCPUProfile, err)
-		return func() {}
-	}
-	return func() {
-		pprof.StopCPUProfile()
-		if err := f.Close(); err != nil {
-			fmt.Fprintf(os.Stderr, "%s: %v\n", envCPUProfile, err)
-		}
-	}
+	return sdk.StartCPUProfile(envCPUProfile)
 }

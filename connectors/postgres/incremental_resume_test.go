@@ -67,15 +67,20 @@ func countReads(t *testing.T, recs []record.Record) int {
 	return n
 }
 
-// incTable makes public.inc (id, v) with rows rows and the signal table,
-// and opens a streaming task whose incremental snapshots read chunks of
-// 100 rows.
+// incTables makes the signal table public.debezium_signal and public.inc
+// (id, v) holding rows rows with v = 0.
+func (d *testDB) incTables(rows int) {
+	d.exec(signalDDL)
+	d.exec(`CREATE TABLE public.inc (id int PRIMARY KEY, v int NOT NULL)`)
+	d.exec(`INSERT INTO inc SELECT g, 0 FROM generate_series(1, $1::int) g`, rows)
+}
+
+// incTable makes the tables of incTables and opens a streaming task whose
+// incremental snapshots read chunks of 100 rows.
 func incTable(t *testing.T, rows int) (*testDB, map[string]string, *task) {
 	t.Helper()
 	db := newTestDB(t)
-	db.exec(signalDDL)
-	db.exec(`CREATE TABLE public.inc (id int PRIMARY KEY, v int NOT NULL)`)
-	db.exec(`INSERT INTO inc SELECT g, 0 FROM generate_series(1, $1::int) g`, rows)
+	db.incTables(rows)
 	cfg := db.config(KeySnapshotMode, SnapshotNoData, KeySignalTable, "public.debezium_signal", KeyIncrementalChunk, "100")
 	return db, cfg, openTask(t, cfg, nil)
 }
@@ -147,15 +152,7 @@ func TestIncrementalResume(t *testing.T) {
 		apply(recs)
 		return len(recs) == 0 && equalState(state, want), err
 	})
-	twice := 0
-	for id, n := range reads {
-		if n > 2 {
-			t.Errorf("row %d read %d times", id, n)
-		}
-		if n == 2 {
-			twice++
-		}
-	}
+	twice := readTwice(t, reads)
 	for id := int32(1); id <= untouched; id++ {
 		if reads[id] == 0 {
 			t.Fatalf("row %d never read", id)
@@ -167,8 +164,23 @@ func TestIncrementalResume(t *testing.T) {
 	t.Logf("%d rows read, %d twice (the uncommitted chunk), %d rows at the end", len(reads), twice, len(want))
 }
 
-// churnAbove updates and deletes rows with ids above low and inserts new
-// ones after rows until stop is closed.
+// readTwice counts the rows read twice, failing t for any read more often.
+func readTwice(t *testing.T, reads map[int32]int) int {
+	t.Helper()
+	twice := 0
+	for id, n := range reads {
+		if n > 2 {
+			t.Errorf("row %d read %d times", id, n)
+		}
+		if n == 2 {
+			twice++
+		}
+	}
+	return twice
+}
+
+// churnAbove updates and deletes rows of inc with ids above low and
+// inserts new ones after rows until stop is closed.
 func churnAbove(db string, low, rows int, stop chan struct{}) error {
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, pgtest.DSN(db))
@@ -239,15 +251,7 @@ func TestIncrementalResumeCompositeKey(t *testing.T) {
 		return len(reads) == rows, err
 	})
 	count(readQuiet(t, tk2, time.Second))
-	twice := 0
-	for id, n := range reads {
-		if n > 2 {
-			t.Errorf("row %d read %d times", id, n)
-		}
-		if n == 2 {
-			twice++
-		}
-	}
+	twice := readTwice(t, reads)
 	if twice == 0 || twice > chunk {
 		t.Fatalf("%d rows read twice, want the committed chunk's rest (1 to %d)", twice, chunk)
 	}

@@ -2,13 +2,11 @@ package postgres
 
 import (
 	"context"
-	"math/rand/v2"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/sluicehq/sluice/connectors/postgres/pgtest"
 	"github.com/sluicehq/sluice/record"
 )
 
@@ -20,14 +18,12 @@ func TestIncrementalSnapshot(t *testing.T) {
 	const rows = 5000
 	db := newTestDB(t)
 	ctx := context.Background()
-	db.exec(`CREATE TABLE public.debezium_signal (id varchar(64) PRIMARY KEY, type varchar(32) NOT NULL, data varchar(2048))`)
-	db.exec(`CREATE TABLE public.inc (id int PRIMARY KEY, v int NOT NULL)`)
-	db.exec(`INSERT INTO inc SELECT g, 0 FROM generate_series(1, $1::int) g`, rows)
+	db.incTables(rows)
 	tk := openTask(t, db.config(KeySnapshotMode, SnapshotNoData, KeySignalTable, "public.debezium_signal",
 		KeyIncrementalChunk, "300"), nil)
 
 	stop, done := make(chan struct{}), make(chan error, 1)
-	go func() { done <- churn(db.name, rows, stop) }()
+	go func() { done <- churnAbove(db.name, 0, rows, stop) }()
 	db.exec(`INSERT INTO debezium_signal VALUES ('s1', 'execute-snapshot', '{"data-collections": ["public.inc"], "type": "incremental"}')`)
 
 	state := map[int32]int32{}
@@ -81,37 +77,6 @@ func TestIncrementalSnapshot(t *testing.T) {
 		return len(recs) == 0 && equalState(state, want), err
 	})
 	t.Logf("%d rows read incrementally, %d rows at the end", len(reads), len(want))
-}
-
-// churn updates, deletes and inserts rows of inc until stop is closed.
-func churn(db string, rows int, stop chan struct{}) error {
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, pgtest.DSN(db))
-	if err != nil {
-		return err
-	}
-	defer conn.Close(ctx)
-	rng := rand.New(rand.NewPCG(3, 4))
-	next := rows + 1
-	for i := 0; ; i++ {
-		select {
-		case <-stop:
-			return nil
-		default:
-		}
-		switch i % 3 {
-		case 0:
-			_, err = conn.Exec(ctx, `UPDATE inc SET v = v + 1 WHERE id = $1`, 1+rng.IntN(next-1))
-		case 1:
-			_, err = conn.Exec(ctx, `DELETE FROM inc WHERE id = $1`, 1+rng.IntN(next-1))
-		case 2:
-			_, err = conn.Exec(ctx, `INSERT INTO inc VALUES ($1, 1)`, next)
-			next++
-		}
-		if err != nil {
-			return err
-		}
-	}
 }
 
 func tableStateOf(t testing.TB, conn *pgx.Conn, table string) map[int32]int32 {

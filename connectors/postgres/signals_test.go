@@ -102,9 +102,7 @@ func TestKafkaSignal(t *testing.T) {
 	addr := startSignalBroker(t)
 	db := newTestDB(t)
 	ctx := context.Background()
-	db.exec(`CREATE TABLE public.debezium_signal (id varchar(64) PRIMARY KEY, type varchar(32) NOT NULL, data varchar(2048))`)
-	db.exec(`CREATE TABLE public.inc (id int PRIMARY KEY, v int NOT NULL)`)
-	db.exec(`INSERT INTO inc SELECT g, 0 FROM generate_series(1, $1::int) g`, rows)
+	db.incTables(rows)
 
 	cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.RecordPartitioner(kgo.ManualPartitioner()))
 	if err != nil {

@@ -91,6 +91,16 @@ func insertRange(lo, hi int) string {
 	return fmt.Sprintf(`INSERT INTO big SELECT g, repeat('x', 20) FROM generate_series(%d, %d) g`, lo, hi)
 }
 
+// readIDs reads the creates of want's ids, then half a second more to
+// see nothing follows, and checks them (checkIDs).
+func readIDs(t *testing.T, tk *task, want []int32) []record.Record {
+	t.Helper()
+	recs := readN(t, tk, len(want), 60*time.Second)
+	recs = append(recs, readQuiet(t, tk, 500*time.Millisecond)...)
+	checkIDs(t, recs, want)
+	return recs
+}
+
 // checkIDs checks the records are creates of want's ids, in order, with
 // consecutive offsets within each transaction.
 func checkIDs(t *testing.T, recs []record.Record, want []int32) {
@@ -140,9 +150,7 @@ func TestStreamRollback(t *testing.T) {
 	execOn(t, other, insertRange(1, 20000))
 	execOn(t, other, `ROLLBACK`)
 	db.exec(`INSERT INTO big VALUES (-1, 'after')`)
-	recs := readN(t, tk, 1, 30*time.Second)
-	recs = append(recs, readQuiet(t, tk, 500*time.Millisecond)...)
-	checkIDs(t, recs, []int32{-1})
+	readIDs(t, tk, []int32{-1})
 	streamedTxns(t, db)
 }
 
@@ -166,9 +174,7 @@ func TestStreamSavepoints(t *testing.T) {
 	execOn(t, other, `COMMIT`)
 	want := append(ids(1, 5000), ids(15001, 20000)...)
 	want = append(want, ids(22001, 23000)...)
-	recs := readN(t, tk, len(want), 60*time.Second)
-	recs = append(recs, readQuiet(t, tk, 500*time.Millisecond)...)
-	checkIDs(t, recs, want)
+	readIDs(t, tk, want)
 	streamedTxns(t, db)
 }
 
@@ -183,9 +189,7 @@ func TestStreamInterleavedCommitOrder(t *testing.T) {
 	db.exec(`INSERT INTO big VALUES (-3, 'small')`)
 	want := append([]int32{-1, -2}, ids(1, 20000)...)
 	want = append(want, -3)
-	recs := readN(t, tk, len(want), 60*time.Second)
-	recs = append(recs, readQuiet(t, tk, 500*time.Millisecond)...)
-	checkIDs(t, recs, want)
+	readIDs(t, tk, want)
 	streamedTxns(t, db)
 }
 

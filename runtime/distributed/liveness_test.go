@@ -104,10 +104,7 @@ func trackedConfig(name string, tasks, stopMs int) map[string]string {
 // rejoins and takes a share again.
 func TestLostMembershipStopsWork(t *testing.T) {
 	addr := startBroker(t)
-	w0 := startRESTWorker(t, addr)
-	eventually(t, "w0 ready", ready(w0.node))
-	w1 := startRESTWorker(t, addr)
-	eventually(t, "w1 ready", ready(w1.node))
+	w0, w1 := twoRESTWorkers(t, addr)
 	id0, id1 := w0.cfg.WorkerID, w1.cfg.WorkerID
 	ctx := context.Background()
 	if _, err := w0.CreateConnector(ctx, "lost", trackedConfig("lost", 4, 0), ""); err != nil {

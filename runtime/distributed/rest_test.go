@@ -22,6 +22,17 @@ type restWorker struct {
 	cl  *client.Client
 }
 
+// twoRESTWorkers starts two REST workers, the second once the first is
+// ready (w0 leads), and returns once both are.
+func twoRESTWorkers(t *testing.T, addr string) (w0, w1 *restWorker) {
+	t.Helper()
+	w0 = startRESTWorker(t, addr)
+	eventually(t, "w0 ready", ready(w0.node))
+	w1 = startRESTWorker(t, addr)
+	eventually(t, "w1 ready", ready(w1.node))
+	return w0, w1
+}
+
 func startRESTWorker(t *testing.T, addr string, setup ...func(*Herder)) *restWorker {
 	t.Helper()
 	return startRESTWorkerProps(t, addr, nil, setup...)
@@ -177,10 +188,7 @@ func TestCrashedWorkerTasksMove(t *testing.T) {
 func TestRestartOnEveryOwner(t *testing.T) {
 	addr := startBroker(t)
 	ctx := context.Background()
-	w0 := startRESTWorker(t, addr)
-	eventually(t, "w0 ready", ready(w0.node))
-	w1 := startRESTWorker(t, addr)
-	eventually(t, "w1 ready", ready(w1.node))
+	w0, w1 := twoRESTWorkers(t, addr)
 	if _, err := w1.cl.CreateConnector(ctx, api.CreateConnectorRequest{Name: "r", Config: connConfig("r", 4)}); err != nil {
 		t.Fatal(err)
 	}
@@ -236,10 +244,7 @@ func TestRestartOnEveryOwner(t *testing.T) {
 func TestActiveTopics(t *testing.T) {
 	addr := startBroker(t)
 	ctx := context.Background()
-	w0 := startRESTWorker(t, addr)
-	eventually(t, "w0 ready", ready(w0.node))
-	w1 := startRESTWorker(t, addr)
-	eventually(t, "w1 ready", ready(w1.node))
+	w0, w1 := twoRESTWorkers(t, addr)
 	if _, err := w0.cl.CreateConnector(ctx, api.CreateConnectorRequest{Name: "at", Config: connConfig("at", 1)}); err != nil {
 		t.Fatal(err)
 	}

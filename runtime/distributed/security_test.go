@@ -116,10 +116,7 @@ func TestForwardOverTLSWithAuth(t *testing.T) {
 func TestTaskConfigsThroughLeader(t *testing.T) {
 	addr := startBroker(t)
 	ctx := context.Background()
-	w0 := startRESTWorker(t, addr)
-	eventually(t, "w0 ready", ready(w0.node))
-	w1 := startRESTWorker(t, addr)
-	eventually(t, "w1 ready", ready(w1.node))
+	w0, w1 := twoRESTWorkers(t, addr)
 	for _, name := range []string{"x", "y"} {
 		if _, err := w0.cl.CreateConnector(ctx, api.CreateConnectorRequest{Name: name, Config: connConfig(name, 2)}); err != nil {
 			t.Fatal(err)

@@ -22,10 +22,7 @@ import (
 func TestSignal(t *testing.T) {
 	addr := startBroker(t)
 	ctx := context.Background()
-	w0 := startRESTWorker(t, addr)
-	eventually(t, "w0 ready", ready(w0.node))
-	w1 := startRESTWorker(t, addr)
-	eventually(t, "w1 ready", ready(w1.node))
+	w0, w1 := twoRESTWorkers(t, addr)
 	cfg := connConfig("sig", 1)
 	cfg["topic.prefix"], cfg["signal.enabled.channels"] = "inv", "source,kafka"
 	if _, err := w0.cl.CreateConnector(ctx, api.CreateConnectorRequest{Name: "sig", Config: cfg}); err != nil {
