@@ -117,6 +117,9 @@ func (r *reader) snapshot(ctx context.Context) error {
 			}
 		}
 		pending = &rec
+		if n%int64(r.cfg.batchSize) == 0 || len(rows) == 0 {
+			r.wake()
+		}
 	}
 	close(errs)
 	if err := errors.Join(sendErr, <-errs); err != nil {
@@ -131,6 +134,7 @@ func (r *reader) snapshot(ctx context.Context) error {
 			return err
 		}
 	}
+	r.wake()
 	for _, conn := range plan.conns {
 		if _, err := conn.Exec(ctx, "COMMIT"); err != nil {
 			return fmt.Errorf("snapshot: commit: %w", err)

@@ -18,6 +18,9 @@ type task struct {
 	cfg  *config
 	prog *progress
 	out  chan record.Record
+	// ready carries the reader's wake-ups (capacity 1): records are
+	// queued in out, a whole transaction of them or a full queue.
+	ready chan struct{}
 
 	cancel   context.CancelFunc
 	done     chan struct{} // closed when the reader goroutine returned
@@ -63,9 +66,9 @@ func (t *task) Open(ctx context.Context, committed []sdk.SourceOffset) error {
 		resume = &rp
 	}
 	t.prog = newProgress()
-	t.out = make(chan record.Record, t.cfg.queueSize)
+	t.out, t.ready = make(chan record.Record, t.cfg.queueSize), make(chan struct{}, 1)
 	r := &reader{
-		cfg: t.cfg, prog: t.prog, out: t.out, tables: map[uint32]*table{}, streams: map[uint32]*spill{}, signalOffset: -1,
+		cfg: t.cfg, prog: t.prog, out: t.out, ready: t.ready, tables: map[uint32]*table{}, streams: map[uint32]*spill{}, signalOffset: -1,
 		emit: newEmitter(t.cfg, func() int64 { return time.Now().UnixMicro() }),
 	}
 	if resume != nil {
@@ -105,21 +108,28 @@ func (t *task) Open(ctx context.Context, committed []sdk.SourceOffset) error {
 }
 
 // Read implements sdk.SourceTask: up to max.batch.size records, or none
-// after poll.interval.ms. Once the reader failed, the records it queued
-// are returned first, then its error.
+// after poll.interval.ms. It waits for the reader's wake-up (see
+// reader.wake), sent per transaction rather than per record, so a batch
+// holds whole transactions and a trickle of changes does not cost a Read
+// per record. Once the reader failed, the records it queued are returned
+// first, then its error.
 func (t *task) Read(ctx context.Context) ([]record.Record, error) {
 	if t.out == nil {
 		return nil, fmt.Errorf("postgres: Read before Open: %w", sdk.ErrFatal)
 	}
 	timer := time.NewTimer(t.cfg.pollInterval)
 	defer timer.Stop()
-	var first record.Record
-	select {
-	case first = <-t.out:
-	case <-t.done:
+	for {
 		select {
-		case first = <-t.out:
-		default:
+		case <-t.ready:
+			if batch := t.take(); batch != nil {
+				return batch, nil
+			}
+			// the wake-up for records an earlier Read took: wait on
+		case <-t.done:
+			if batch := t.take(); batch != nil {
+				return batch, nil
+			}
 			if t.err != nil {
 				return nil, fmt.Errorf("postgres: %w", t.err)
 			}
@@ -128,22 +138,33 @@ func (t *task) Read(ctx context.Context) ([]record.Record, error) {
 			case <-timer.C:
 			}
 			return nil, nil
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-timer.C:
+			return t.take(), nil // records queued without a wake-up (none expected)
 		}
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	case <-timer.C:
-		return nil, nil
 	}
-	batch := []record.Record{first}
-	for len(batch) < t.cfg.batchSize {
+}
+
+// take returns up to max.batch.size queued records, or nil. Read is the
+// queue's only receiver, so the records counted are there; when more stay
+// queued, the next Read finds a wake-up at once.
+func (t *task) take() []record.Record {
+	n := min(len(t.out), t.cfg.batchSize)
+	if n == 0 {
+		return nil
+	}
+	batch := make([]record.Record, n)
+	for i := range batch {
+		batch[i] = <-t.out
+	}
+	if len(t.out) > 0 {
 		select {
-		case r := <-t.out:
-			batch = append(batch, r)
+		case t.ready <- struct{}{}:
 		default:
-			return batch, nil
 		}
 	}
-	return batch, nil
+	return batch
 }
 
 // Commit implements sdk.SourceTask: the slot may confirm up to the commit

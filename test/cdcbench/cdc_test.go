@@ -33,6 +33,7 @@ var (
 	latencyFor    = flag.Duration("cdc-latency-duration", 15*time.Second, "length of the latency workload")
 	streamRounds  = flag.Int("cdc-rounds", 3, "rounds of the streaming workload: the connector and pg_recvlogical take turns, medians compared")
 	withConduit   = flag.Bool("cdc-conduit", true, "run the Conduit peer (d)")
+	workerProps   = flag.String("cdc-worker-props", "", "extra worker properties for every Sluice worker, as k=v,k=v (experiments)")
 )
 
 // BenchmarkPostgresCDC runs workloads (a) to (e) of the package doc.
@@ -399,20 +400,25 @@ func benchLatency(b *testing.B, bin string, brk *brokerproc.Broker, adm *kadm.Cl
 	var seen int64
 	ctx, cancel := context.WithTimeout(context.Background(), *latencyFor+2*time.Minute)
 	defer cancel()
-	stopped := false
+	// A poll waits under writing, which ends when the writers are done:
+	// a poll that began with every row read just before they stopped
+	// would otherwise wait for a row that never comes.
+	writing, written := context.WithCancel(ctx)
+	defer written()
+	go func() {
+		<-stop
+		wg.Wait()
+		written()
+	}()
 	for {
-		if !stopped {
-			select {
-			case <-stop:
-				wg.Wait()
-				stopped = true
-			default:
+		pollCtx := writing
+		if writing.Err() != nil {
+			if seen >= next.Load() {
+				break
 			}
+			pollCtx = ctx
 		}
-		if stopped && seen >= next.Load() {
-			break
-		}
-		fs := cl.PollFetches(ctx)
+		fs := cl.PollFetches(pollCtx)
 		now := time.Now().UnixMicro()
 		if ctx.Err() != nil {
 			b.Fatalf("latency: %d of %d rows read: %v", seen, next.Load(), ctx.Err())

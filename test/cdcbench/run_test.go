@@ -107,6 +107,11 @@ func startSluice(b testing.TB, bin, brokerAddr string, conn map[string]string) *
 		"task.restart.backoff.initial.ms": "100000", // a failure shows as a stall
 		"task.restart.backoff.max.ms":     "100000",
 	}
+	for _, kv := range strings.Split(*workerProps, ",") {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			worker[strings.TrimSpace(k)] = strings.TrimSpace(v)
+		}
+	}
 	wfile, cfile := filepath.Join(dir, "worker.properties"), filepath.Join(dir, "connector.properties")
 	for path, props := range map[string]map[string]string{wfile: worker, cfile: conn} {
 		var sb strings.Builder
