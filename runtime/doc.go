@@ -27,8 +27,9 @@
 //     was acknowledged. (Kafka Connect stores source offsets every
 //     offset.flush.interval.ms, 60 s by default. Per batch, the standalone
 //     worker's file write and fsync are a third of its CPU at 10,000 CDC
-//     events/s; but a 1 s interval made commit-to-readable latency stall for
-//     up to the interval on this project's test VM: docs/adr/0010.)
+//     events/s. The stalls a 1 s interval once caused came from the
+//     Postgres connector's Read taking a record or two at a time, since
+//     fixed: docs/adr/0010's addenda.)
 //   - A stop (ctx cancel) stops Read, waits up to
 //     task.shutdown.graceful.timeout.ms for in-flight acks, stores their
 //     offsets, calls Stop, then releases (kills) the plugin process.

@@ -73,6 +73,9 @@
 //     commit order, numbered as protocol 1 numbers them. Disk use: the
 //     open streamed transactions' changes, under $TMPDIR. Older servers
 //     run protocol 1 and spill on their side.
+//   - Read is woken once per transaction (after its commit is decoded), not
+//     per record, and whenever the queue is full: a batch holds whole
+//     transactions, up to max.batch.size (reader.wake; docs/adr/0010).
 //   - A snapshot reads every captured table in REPEATABLE READ
 //     transactions (snapshot.max.threads of them, one table at a time each)
 //     that imported the snapshot the slot exported at creation, so the

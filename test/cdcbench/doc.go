@@ -29,7 +29,12 @@
 // /proc every 10 ms: on a machine of few cores the rate is bounded by their
 // sum. SLUICE_CPUPROFILE=/tmp/w-%p.prof and
 // SLUICE_PLUGIN_CPUPROFILE=/tmp/p-%p.prof write CPU profiles of each worker
-// and plugin process (and of the broker) the benchmark starts. The PostgreSQL server is
+// and plugin process (and of the broker) the benchmark starts.
+// -cdc-worker-props k=v,k=v adds worker properties to every Sluice worker
+// (for example source.offset.commit.interval.ms=1000). Contention can be
+// added beside it, e.g. a busy loop `bash -c 'while :; do :; done' &`,
+// which is how the per-record Read wake-ups of ADR 10's addendum showed
+// up. The PostgreSQL server is
 // the shared local one (test/scripts/postgres.sh): the benchmark uses a
 // database of its own and drops it with its slots.
 package cdcbench
