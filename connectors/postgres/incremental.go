@@ -201,6 +201,28 @@ func (r *reader) seen(t *table, row *record.Struct) {
 	}
 }
 
+// seenTuple is seen for a change whose row could not be mapped (another
+// column failed): the key columns alone are decoded to find the chunk row.
+func (r *reader) seenTuple(t *table, tuple []tupleCol) {
+	inc := r.inc
+	if inc == nil || !inc.open || inc.table == nil || tuple == nil || t.rel.oid != inc.table.rel.oid {
+		return
+	}
+	key := record.NewStruct(inc.table.valueSchema)
+	for _, i := range inc.keyIdx {
+		c := inc.table.cols[i]
+		if i >= len(tuple) || tuple[i].kind != 't' || c.valueIdx < 0 {
+			return // no key value to match
+		}
+		v, err := c.conv.decode(tuple[i].text)
+		if err != nil {
+			return // the chunk could not have read this key either
+		}
+		key.PutAt(c.valueIdx, v)
+	}
+	r.seen(inc.table, key)
+}
+
 func rowKey(row *record.Struct, t *table, keyIdx []int) string {
 	var b strings.Builder
 	for _, i := range keyIdx {

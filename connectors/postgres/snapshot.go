@@ -127,8 +127,11 @@ func (r *reader) snapshot(ctx context.Context) error {
 	}
 	if pending != nil {
 		pending.SourceOffset[OffsetLastSnap] = true
-		if v, ok := pending.Value.(*record.Struct); ok { // not a failed record's map
+		switch v := pending.Value.(type) {
+		case *record.Struct:
 			v.Get("source").(*record.Struct).Put("snapshot", "last")
+		case map[string]any: // a failed record's (emitter.unmappable)
+			v["source"].(map[string]any)["snapshot"] = "last"
 		}
 		if err := r.send(ctx, *pending); err != nil {
 			return err

@@ -71,3 +71,80 @@ func TestUnmappableValues(t *testing.T) {
 		t.Errorf("record after the delete: %v %v, want the tombstone of 2", stream[4].Key, stream[4].Value)
 	}
 }
+
+// The snapshot's last record says so (source.snapshot "last", the offset's
+// last-snapshot flag) also when it is a failed record.
+func TestUnmappableLastSnapshotRow(t *testing.T) {
+	db := newTestDB(t)
+	db.exec(`CREATE TABLE public.grid (id int PRIMARY KEY, cells int[])`)
+	db.exec(`INSERT INTO grid VALUES (1, '{1,2}'), (2, '{{1,2},{3,4}}')`)
+	tk := openTask(t, db.config(KeySnapshotMode, SnapshotInitialOnly), nil)
+	recs := readN(t, tk, 2, 10*time.Second)
+	rec, err := sdk.RecordError(recs[1])
+	if err == nil {
+		t.Fatalf("last snapshot record not failed: %v", rec.Value)
+	}
+	v, _ := rec.Value.(map[string]any)
+	src, _ := v["source"].(map[string]any)
+	if src["snapshot"] != "last" || rec.SourceOffset[OffsetLastSnap] != true {
+		t.Errorf("last snapshot record: source %v, offset %v; want snapshot last and %s", src, rec.SourceOffset, OffsetLastSnap)
+	}
+	if s := recs[0].Value.(*record.Struct).Get("source").(*record.Struct).Get("snapshot"); s != "true" {
+		t.Errorf("first snapshot record: source.snapshot %v, want true", s)
+	}
+}
+
+// A streamed change that cannot be mapped, inside an incremental
+// snapshot's window, still removes the chunk's row of its key: the chunk
+// must not emit the older row after the change (DBLog deduplication).
+func TestUnmappableChangeInIncrementalWindow(t *testing.T) {
+	db := newTestDB(t)
+	db.exec(`CREATE TABLE public.grid (id int PRIMARY KEY, cells int[])`)
+	var oid uint32
+	if err := db.conn.QueryRow(t.Context(), `SELECT 'public.grid'::regclass::oid`).Scan(&oid); err != nil {
+		t.Fatal(err)
+	}
+	tk := newTask()
+	if err := tk.Configure(t.Context(), db.config()); err != nil {
+		t.Fatal(err)
+	}
+	descs := []colDesc{{name: "id", oid: 23, typmod: -1, key: true}, {name: "cells", oid: 1007, typmod: -1}}
+	tbl, err := buildTable(t.Context(), newCatalog(db.conn), tk.cfg, relation{oid: oid, schema: "public", name: "grid"}, descs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inc := &incremental{open: true, table: tbl, keyIdx: []int{0}, index: map[string]int{}}
+	for i, id := range []string{"1", "2", "3"} {
+		row, err := tbl.row([]tupleCol{{'t', id}, {'t', "{1}"}}, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		inc.rows = append(inc.rows, row)
+		inc.index[rowKey(row, tbl, inc.keyIdx)] = i
+	}
+	r := &reader{cfg: tk.cfg, prog: newProgress(), out: make(chan record.Record, 16), ready: make(chan struct{}, 1),
+		emit: newEmitter(tk.cfg, func() int64 { return 0 }), tables: map[uint32]*table{oid: tbl}, inc: inc}
+	r.tx.open, r.tx.commit = true, 100
+
+	// An update of row 2 to a two-dimensional array, and an unmappable
+	// insert of a key the chunk does not hold.
+	if err := r.dml(t.Context(), 90, dml{kind: 'U', relid: oid, newRow: []tupleCol{{'t', "2"}, {'t', "{{1},{2}}"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.dml(t.Context(), 95, dml{kind: 'I', relid: oid, newRow: []tupleCol{{'t', "7"}, {'t', "{{1},{2}}"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if len(r.out) != 2 {
+		t.Fatalf("%d records queued, want the 2 failed ones", len(r.out))
+	}
+	for range 2 {
+		if _, err := sdk.RecordError(<-r.out); err == nil {
+			t.Error("a queued record is not failed")
+		}
+	}
+	for i, row := range inc.rows {
+		if gone := row == nil; gone != (i == 1) {
+			t.Errorf("chunk row of id %d removed: %v, want %v", i+1, gone, i == 1)
+		}
+	}
+}
