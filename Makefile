@@ -8,7 +8,7 @@ export SLUICE_BIN := $(CURDIR)/$(BIN)
 # plugin protocol + SDK + host (docs/adr/0010).
 MODULES := . record plugins
 # Packages with concurrency, tested again under the race detector.
-RACE_PKGS := ./broker/... ./runtime/... ./api/...
+RACE_PKGS := ./broker/... ./runtime/... ./api/... ./connectors/... ./convert/...
 
 .DEFAULT_GOAL := help
 
