@@ -9,6 +9,7 @@ package pgtest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -148,7 +149,12 @@ func DropDB(t testing.TB, name string) {
 			t.Errorf("cleanup: %v", err)
 		} else {
 			for _, s := range slots {
-				if _, err := repl.Exec(ctx, "DROP_REPLICATION_SLOT "+s+" WAIT").ReadAll(); err != nil {
+				_, err := repl.Exec(ctx, "DROP_REPLICATION_SLOT "+s+" WAIT").ReadAll()
+				var pe *pgconn.PgError
+				if errors.As(err, &pe) && pe.Code == "42704" {
+					continue // a temporary slot, gone with its session after the listing
+				}
+				if err != nil {
 					t.Errorf("cleanup: drop slot %s: %v", s, err)
 				}
 			}
