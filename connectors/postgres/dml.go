@@ -234,10 +234,9 @@ func (r *reader) unmappable(ctx context.Context, t *table, lsn pglogrepl.LSN, d 
 	case 'D':
 		op = opDelete
 	}
-	if r.inc != nil { // the failed change still supersedes the chunk's row of its key
-		r.seenTuple(t, d.old)
-		r.seenTuple(t, d.newRow)
-	}
+	// The failed change still supersedes an open chunk's row of its key.
+	r.seenTuple(t, d.old)
+	r.seenTuple(t, d.newRow)
 	pos, src, off := r.next(lsn, t.rel)
 	return r.push(ctx, r.emit.unmappable(t, op, d.old, d.newRow, src, off, err), pos)
 }

@@ -141,7 +141,7 @@ func (t *task) Read(ctx context.Context) ([]record.Record, error) {
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		case <-timer.C:
-			return t.take(), nil // records queued without a wake-up (none expected)
+			return t.take(), nil // what is queued: a transaction still arriving, or a missed wake-up
 		}
 	}
 }

@@ -108,9 +108,14 @@ func startSluice(b testing.TB, bin, brokerAddr string, conn map[string]string) *
 		"task.restart.backoff.max.ms":     "100000",
 	}
 	for _, kv := range strings.Split(*workerProps, ",") {
-		if k, v, ok := strings.Cut(kv, "="); ok {
-			worker[strings.TrimSpace(k)] = strings.TrimSpace(v)
+		if strings.TrimSpace(kv) == "" {
+			continue
 		}
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || strings.TrimSpace(k) == "" {
+			b.Fatalf("-cdc-worker-props: %q is not key=value", kv)
+		}
+		worker[strings.TrimSpace(k)] = strings.TrimSpace(v)
 	}
 	wfile, cfile := filepath.Join(dir, "worker.properties"), filepath.Join(dir, "connector.properties")
 	for path, props := range map[string]map[string]string{wfile: worker, cfile: conn} {
